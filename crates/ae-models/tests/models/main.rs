@@ -1,0 +1,14 @@
+//! Tests of every ae-models architecture: shapes, parameter counts, pinned forward values,
+//! growth, weight transfer, sparsity penalties, upsampling and save/load.
+
+mod common;
+
+mod activation;
+mod classifier;
+mod conv_autoencoder;
+mod lenet;
+mod reference;
+mod save_load;
+mod sparsity;
+mod stacked;
+mod upsample;
