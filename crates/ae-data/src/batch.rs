@@ -157,8 +157,16 @@ pub struct ImageItem {
 }
 
 impl burn::data::dataset::Dataset<ImageItem> for Prepared {
-    fn get(&self, index: usize) -> Option<ImageItem> {
-        (index < self.len()).then(|| ImageItem {
+    fn get(&self, index: usize) -> Result<ImageItem, burn::data::dataset::DatasetError> {
+        if index >= self.len() {
+            return Err(burn::data::dataset::DatasetError::new(
+                DataError::InvalidArgument(format!(
+                    "index {index} out of range for a split of {} images",
+                    self.len()
+                )),
+            ));
+        }
+        Ok(ImageItem {
             pixels: self.image(index).to_vec(),
             label: self.labels()[index],
         })

@@ -151,10 +151,12 @@ fn check_body<'a>(
     unit: &str,
 ) -> Result<&'a [u8], DataError> {
     let body = &bytes[header_len..];
-    let expected_len = count.checked_mul(item_len).ok_or_else(|| DataError::BadHeader {
-        file: path.to_path_buf(),
-        detail: format!("{what} is too large to address"),
-    })?;
+    let expected_len = count
+        .checked_mul(item_len)
+        .ok_or_else(|| DataError::BadHeader {
+            file: path.to_path_buf(),
+            detail: format!("{what} is too large to address"),
+        })?;
     if body.len() < expected_len {
         let whole = body.len() / item_len;
         let rest = body.len() % item_len;

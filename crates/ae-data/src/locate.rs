@@ -331,11 +331,7 @@ fn assemble(
                     .expect("the catalog lists one file per IDX role")
             };
             (
-                idx_split(
-                    name,
-                    get(Role::TrainImages),
-                    get(Role::TrainLabels),
-                )?,
+                idx_split(name, get(Role::TrainImages), get(Role::TrainLabels))?,
                 idx_split(name, get(Role::TestImages), get(Role::TestLabels))?,
             )
         }
@@ -364,11 +360,7 @@ fn assemble(
     })
 }
 
-fn idx_split(
-    name: DatasetName,
-    images: &RawFile,
-    labels: &RawFile,
-) -> Result<ImageSet, DataError> {
+fn idx_split(name: DatasetName, images: &RawFile, labels: &RawFile) -> Result<ImageSet, DataError> {
     let image_bytes = decode_maybe_gz(&images.path, images.bytes.clone())?;
     let label_bytes = decode_maybe_gz(&labels.path, labels.bytes.clone())?;
     let parsed = parse_images(&images.path, &image_bytes)?;

@@ -115,10 +115,7 @@ pub fn resize_u8(set: &ImageSet, resize: Resize) -> Vec<u8> {
                 .zip(out.chunks_exact_mut(32 * 32))
             {
                 for y in 0..h {
-                    horizontal.apply(
-                        |x| plane_in[y * w + x],
-                        |xo, v| tmp[y * 32 + xo] = v,
-                    );
+                    horizontal.apply(|x| plane_in[y * w + x], |xo, v| tmp[y * 32 + xo] = v);
                 }
                 for x in 0..32 {
                     vertical.apply(|y| tmp[y * 32 + x], |yo, v| plane_out[yo * 32 + x] = v);

@@ -19,7 +19,7 @@ fn prepared(n: usize, resize: Resize) -> Arc<Prepared> {
 }
 
 fn values(t: burn::tensor::Tensor<4>) -> Vec<f32> {
-    t.into_data().to_vec::<f32>().unwrap()
+    t.into_data().try_to_vec::<f32>().unwrap()
 }
 
 #[test]
@@ -39,8 +39,17 @@ fn batches_have_exact_shapes_values_and_keep_the_last_partial_batch() {
     assert_eq!(v.len(), 100 * 784);
     assert_eq!(&v[784..2 * 784], data.image(1));
     assert!(v.iter().all(|&p| (0.0..=1.0).contains(&p)));
-    let t: Vec<i64> = batches[0].targets.clone().into_data().to_vec().unwrap();
-    assert_eq!(t[..5].iter().map(|&l| l as u8).collect::<Vec<_>>(), data.labels()[..5]);
+    let t: Vec<i64> = batches[0]
+        .targets
+        .clone()
+        .into_data()
+        .convert::<i64>()
+        .try_to_vec()
+        .unwrap();
+    assert_eq!(
+        t[..5].iter().map(|&l| l as u8).collect::<Vec<_>>(),
+        data.labels()[..5]
+    );
 }
 
 #[test]
@@ -54,7 +63,10 @@ fn resized_batches_are_32_by_32() {
 fn same_seed_same_batches_other_seed_other_order() {
     let loader = BatchLoader::new(prepared(300, Resize::Keep), 50)
         .shuffle(true)
-        .noise(Noise::Gaussian { mean: 0.1, std: 0.2 });
+        .noise(Noise::Gaussian {
+            mean: 0.1,
+            std: 0.2,
+        });
     let device = Device::flex();
     let s = derive_seed(42, &[1, 3]);
     let a: Vec<_> = loader.iter(s, &device).map(|b| values(b.input)).collect();
@@ -74,12 +86,18 @@ fn same_seed_same_batches_other_seed_other_order() {
 
 #[test]
 fn gaussian_noise_has_the_asked_mean_and_std_and_is_not_clamped() {
-    let loader = BatchLoader::new(prepared(500, Resize::Keep), 500)
-        .noise(Noise::Gaussian { mean: 0.1, std: 0.2 });
+    let loader = BatchLoader::new(prepared(500, Resize::Keep), 500).noise(Noise::Gaussian {
+        mean: 0.1,
+        std: 0.2,
+    });
     let b = loader.iter(3, &Device::flex()).next().unwrap();
     let noisy = values(b.input);
     let clean = values(b.clean);
-    let diff: Vec<f64> = noisy.iter().zip(&clean).map(|(n, c)| (n - c) as f64).collect();
+    let diff: Vec<f64> = noisy
+        .iter()
+        .zip(&clean)
+        .map(|(n, c)| (n - c) as f64)
+        .collect();
     let n = diff.len() as f64;
     let mean = diff.iter().sum::<f64>() / n;
     let std = (diff.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / n).sqrt();
@@ -110,13 +128,23 @@ fn masking_and_salt_pepper_corrupt_the_asked_fraction() {
     // pixels already 0 (or 1) hit by pepper (or salt) look unchanged: about 80% of the
     // MNIST pixels are 0, so the visible change is roughly 0.2 * (0.5 + 0.5 * 0.2)
     let frac = changed as f64 / clean.len() as f64;
-    assert!((frac - 0.2 * (0.5 + 0.5 * 0.19)).abs() < 0.02, "changed {frac}");
+    assert!(
+        (frac - 0.2 * (0.5 + 0.5 * 0.19)).abs() < 0.02,
+        "changed {frac}"
+    );
     assert!(salt > 0);
 }
 
 #[test]
 fn invalid_noise_and_batch_size_are_errors() {
-    assert!(Noise::Gaussian { mean: 0.1, std: -1.0 }.validate().is_err());
+    assert!(
+        Noise::Gaussian {
+            mean: 0.1,
+            std: -1.0
+        }
+        .validate()
+        .is_err()
+    );
     assert!(Noise::Masking { fraction: 1.5 }.validate().is_err());
     assert!(Noise::SaltPepper { fraction: 0.5 }.validate().is_ok());
     assert!(BatchLoader::try_new(prepared(3, Resize::Keep), 0).is_err());

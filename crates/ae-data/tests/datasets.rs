@@ -74,7 +74,10 @@ fn fashion_mnist_from_debian_package_loads() {
             std::env::var_os("CI").is_none(),
             "CI must install dataset-fashion-mnist (.ci/run does)"
         );
-        eprintln!("skipped: {} absent (apt-get install dataset-fashion-mnist)", dir.display());
+        eprintln!(
+            "skipped: {} absent (apt-get install dataset-fashion-mnist)",
+            dir.display()
+        );
         return;
     }
     let locator = DataLocator {
@@ -131,14 +134,12 @@ fn serve(files: Vec<(String, Vec<u8>)>, requests: usize) -> String {
             let path = line.split_whitespace().nth(1).unwrap_or("/").to_string();
             let found = files.iter().find(|(n, _)| path.ends_with(n.as_str()));
             let _ = match found {
-                Some((_, body)) => {
-                    write!(
-                        stream,
-                        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                        body.len()
-                    )
-                    .and_then(|_| stream.write_all(body))
-                }
+                Some((_, body)) => write!(
+                    stream,
+                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                )
+                .and_then(|_| stream.write_all(body)),
                 None => write!(
                     stream,
                     "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
@@ -177,7 +178,10 @@ fn download_checks_digests_before_use() {
     let e = load_dataset(DatasetName::Mnist, &locator).unwrap_err();
     assert!(matches!(e, DataError::HashMismatch { .. }), "{e}");
     assert!(
-        !cache.path().join("mnist/train-images-idx3-ubyte.gz").exists(),
+        !cache
+            .path()
+            .join("mnist/train-images-idx3-ubyte.gz")
+            .exists(),
         "a file that failed its digest check was kept"
     );
     // ...and accepting unverified files downloads them into the cache, then reads them.
@@ -186,7 +190,12 @@ fn download_checks_digests_before_use() {
     let data = load_dataset(DatasetName::Mnist, &locator).unwrap();
     assert_eq!((data.train.len(), data.test.len()), (4, 2));
     assert_eq!(data.source.dir, cache.path().join("mnist"));
-    assert!(cache.path().join("mnist/t10k-labels-idx1-ubyte.gz").is_file());
+    assert!(
+        cache
+            .path()
+            .join("mnist/t10k-labels-idx1-ubyte.gz")
+            .is_file()
+    );
 }
 
 #[test]
@@ -211,14 +220,23 @@ fn offline_message_says_where_to_put_which_files() {
     let msg = e.to_string();
     assert!(matches!(e, DataError::NotFound { .. }), "{msg}");
     assert!(msg.contains("train-images-idx3-ubyte.gz"), "{msg}");
-    assert!(msg.contains(&cache.path().join("fashion-mnist").display().to_string()), "{msg}");
-    assert!(msg.contains("apt-get install dataset-fashion-mnist"), "{msg}");
+    assert!(
+        msg.contains(&cache.path().join("fashion-mnist").display().to_string()),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("apt-get install dataset-fashion-mnist"),
+        "{msg}"
+    );
     assert!(msg.contains("download failed"), "{msg}");
 }
 
 #[test]
 fn unknown_dataset_names_are_errors() {
-    assert_eq!("fashion-mnist".parse::<DatasetName>().unwrap(), DatasetName::FashionMnist);
+    assert_eq!(
+        "fashion-mnist".parse::<DatasetName>().unwrap(),
+        DatasetName::FashionMnist
+    );
     let e = "imagenet".parse::<DatasetName>().unwrap_err();
     assert!(e.to_string().contains("unknown dataset 'imagenet'"), "{e}");
 }

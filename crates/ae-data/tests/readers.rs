@@ -24,7 +24,11 @@ fn valid_idx_files_read_exactly_raw_and_gzipped() {
     let dir = tempfile::tempdir().unwrap();
     let pixels: Vec<u8> = (0..2 * 784).map(|i| (i % 256) as u8).collect();
     let raw = write(dir.path(), "a-images", &encode_images(2, 28, 28, &pixels));
-    let gz = write(dir.path(), "b-images.gz", &gzip(&encode_images(2, 28, 28, &pixels)));
+    let gz = write(
+        dir.path(),
+        "b-images.gz",
+        &gzip(&encode_images(2, 28, 28, &pixels)),
+    );
     for p in [raw, gz] {
         let img = read_images(&p).unwrap();
         assert_eq!((img.count, img.rows, img.cols), (2, 28, 28));
@@ -44,7 +48,14 @@ fn malformed_files_each_give_their_named_error() {
     let p = write(d, "wrong-magic.gz", &gzip(&encode_labels(&[1, 2])));
     let e = read_images(&p).unwrap_err();
     assert!(
-        matches!(e, DataError::BadMagic { found: 0x801, expected: 0x803, .. }),
+        matches!(
+            e,
+            DataError::BadMagic {
+                found: 0x801,
+                expected: 0x803,
+                ..
+            }
+        ),
         "{e}"
     );
     assert!(e.to_string().contains("wrong-magic.gz"), "{e}");
@@ -77,13 +88,23 @@ fn malformed_files_each_give_their_named_error() {
     bytes.extend_from_slice(&[0, 0, 0]);
     let p = write(d, "extra", &bytes);
     let e = read_images(&p).unwrap_err();
-    assert!(matches!(e, DataError::TrailingBytes { extra: 3, .. }), "{e}");
+    assert!(
+        matches!(e, DataError::TrailingBytes { extra: 3, .. }),
+        "{e}"
+    );
 
     // label out of range
     let p = write(d, "label10", &encode_labels(&[0, 9, 10]));
     let e = read_labels(&p).unwrap_err();
     assert!(
-        matches!(e, DataError::LabelOutOfRange { index: 2, label: 10, .. }),
+        matches!(
+            e,
+            DataError::LabelOutOfRange {
+                index: 2,
+                label: 10,
+                ..
+            }
+        ),
         "{e}"
     );
 
@@ -96,8 +117,15 @@ fn malformed_files_each_give_their_named_error() {
     assert!(e.to_string().contains("cut.gz"), "{e}");
 
     // bad gzip: valid magic, garbage after it
-    let p = write(d, "garbage.gz", &[0x1f, 0x8b, 8, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    assert!(matches!(read_images(&p).unwrap_err(), DataError::Gzip { .. }));
+    let p = write(
+        d,
+        "garbage.gz",
+        &[0x1f, 0x8b, 8, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    );
+    assert!(matches!(
+        read_images(&p).unwrap_err(),
+        DataError::Gzip { .. }
+    ));
 
     // empty file
     let p = write(d, "empty", &[]);
@@ -109,31 +137,47 @@ fn malformed_files_each_give_their_named_error() {
     let p = write(d, "short", &encode_images(1, 28, 28, &[])[..10]);
     assert!(matches!(
         read_images(&p).unwrap_err(),
-        DataError::ShortHeader { found: 10, expected: 16, .. }
+        DataError::ShortHeader {
+            found: 10,
+            expected: 16,
+            ..
+        }
     ));
 
     // zero-sized images
     let p = write(d, "zero", &encode_images(1, 0, 28, &[]));
-    assert!(matches!(read_images(&p).unwrap_err(), DataError::BadHeader { .. }));
+    assert!(matches!(
+        read_images(&p).unwrap_err(),
+        DataError::BadHeader { .. }
+    ));
 
     // a missing file names itself
     let e = read_images(&d.join("nope.gz")).unwrap_err();
-    assert!(matches!(e, DataError::Io { .. }) && e.to_string().contains("nope.gz"), "{e}");
+    assert!(
+        matches!(e, DataError::Io { .. }) && e.to_string().contains("nope.gz"),
+        "{e}"
+    );
 
     // CIFAR record length
     let p = write(d, "data_batch_1.bin", &vec![1u8; 3073 * 2 + 5]);
     let mut px = Vec::new();
     let mut lb = Vec::new();
-    let e = ae_data::cifar::parse_batch(&p, &std::fs::read(&p).unwrap(), &mut px, &mut lb)
-        .unwrap_err();
-    assert!(matches!(e, DataError::CifarRecordLength { len: 6151, .. }), "{e}");
+    let e =
+        ae_data::cifar::parse_batch(&p, &std::fs::read(&p).unwrap(), &mut px, &mut lb).unwrap_err();
+    assert!(
+        matches!(e, DataError::CifarRecordLength { len: 6151, .. }),
+        "{e}"
+    );
     assert!(e.to_string().contains("multiple of 3073"), "{e}");
 
     // CIFAR label out of range
     let mut rec = vec![0u8; 3073];
     rec[0] = 12;
     let e = ae_data::cifar::parse_batch(&p, &rec, &mut px, &mut lb).unwrap_err();
-    assert!(matches!(e, DataError::LabelOutOfRange { label: 12, .. }), "{e}");
+    assert!(
+        matches!(e, DataError::LabelOutOfRange { label: 12, .. }),
+        "{e}"
+    );
 }
 
 #[test]
@@ -154,10 +198,21 @@ fn images_and_labels_disagreeing_in_count_is_an_error() {
     };
     let e = load_dataset(DatasetName::Mnist, &locator).unwrap_err();
     assert!(
-        matches!(e, DataError::CountMismatch { images: 3, labels: 2, .. }),
+        matches!(
+            e,
+            DataError::CountMismatch {
+                images: 3,
+                labels: 2,
+                ..
+            }
+        ),
         "{e}"
     );
-    assert!(e.to_string().contains("train-images-idx3-ubyte.gz holds 3 images"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("train-images-idx3-ubyte.gz holds 3 images"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -174,11 +229,20 @@ fn cifar_reader_reads_generated_batches_channel_major() {
     assert_eq!(data.train.len(), 20);
     assert_eq!(data.test.len(), 4);
     assert_eq!(data.train.image_shape(), [3, 32, 32]);
-    assert_eq!(data.train.labels()[..12], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1]);
+    assert_eq!(
+        data.train.labels()[..12],
+        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1]
+    );
     // record 6 of the train set, green channel, row 2, column 3
-    assert_eq!(data.train.image(6)[1024 + 2 * 32 + 3], cifar_pixel(6, 1, 2, 3));
+    assert_eq!(
+        data.train.image(6)[1024 + 2 * 32 + 3],
+        cifar_pixel(6, 1, 2, 3)
+    );
     // test record 0 is record 20 of the generator
-    assert_eq!(data.test.image(0)[2 * 1024 + 31 * 32 + 31], cifar_pixel(20, 2, 31, 31));
+    assert_eq!(
+        data.test.image(0)[2 * 1024 + 31 * 32 + 31],
+        cifar_pixel(20, 2, 31, 31)
+    );
     assert!(data.source.files.iter().all(|f| !f.verified));
     assert_eq!(data.source.files.len(), 6);
 

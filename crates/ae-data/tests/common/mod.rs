@@ -61,6 +61,10 @@ pub fn write_cifar_dataset(dir: &Path, per_batch: usize) {
                 }
             }
         }
-        std::fs::write(dir.join(name), ae_data::cifar::encode_batch(&pixels, &labels)).unwrap();
+        std::fs::write(
+            dir.join(name),
+            ae_data::cifar::encode_batch(&pixels, &labels),
+        )
+        .unwrap();
     }
 }
