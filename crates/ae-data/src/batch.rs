@@ -132,14 +132,13 @@ fn make_batch(
     }
     let labels: Vec<i64> = idx.iter().map(|&i| data.labels()[i] as i64).collect();
     let shape = [idx.len(), c, h, w];
-    let clean_tensor = Tensor::<4>::from_data(TensorData::new(clean.clone(), shape), device);
-    let input = if noise == Noise::None {
-        clean_tensor.clone()
-    } else {
-        let mut noisy = clean;
+    let noisy = (noise != Noise::None).then(|| {
+        let mut noisy = clean.clone();
         noise.apply(&mut noisy, rng);
         Tensor::<4>::from_data(TensorData::new(noisy, shape), device)
-    };
+    });
+    let clean_tensor = Tensor::<4>::from_data(TensorData::new(clean, shape), device);
+    let input = noisy.unwrap_or_else(|| clean_tensor.clone());
     Batch {
         input,
         clean: clean_tensor,
