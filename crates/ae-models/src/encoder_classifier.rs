@@ -98,6 +98,8 @@ impl EncoderConfig {
 }
 
 /// An autoencoder's encoder, without its decoder.
+// One encoder per model: the variants' size difference costs nothing worth boxing for.
+#[allow(clippy::large_enum_variant)]
 #[derive(Module, Debug)]
 pub enum Encoder {
     /// Dense layers; flattens `[b, c, h, w]` images to `[b, c*h*w]` first.

@@ -8,7 +8,8 @@ fn activations_apply_their_functions() {
     let device = device();
     let x = [-2.0f64, -0.5, 0.0, 1.5];
     let input = || Tensor::<1>::from_floats([-2.0, -0.5, 0.0, 1.5], &device);
-    let cases: [(Activation, fn(f64) -> f64); 5] = [
+    type Case = (Activation, fn(f64) -> f64);
+    let cases: [Case; 5] = [
         (Activation::Tanh, f64::tanh),
         (Activation::Sigmoid, |v| 1.0 / (1.0 + (-v).exp())),
         (Activation::Relu, |v| v.max(0.0)),
