@@ -1,0 +1,149 @@
+//! Timing training steps and one epoch per stage of a recipe (`ae bench`).
+
+use std::time::Instant;
+
+use ae_data::{BatchLoader, DataLocator};
+use burn::optim::GradientsParams;
+use burn::tensor::Device;
+use serde::{Deserialize, Serialize};
+
+use crate::error::TrainError;
+use crate::net::Net;
+use crate::objective::step_losses;
+use crate::optim::build_optimizer;
+use crate::recipe::Recipe;
+use crate::run_folder::backend_name;
+use crate::train::{TAG_INIT, load_data};
+
+/// How to benchmark.
+#[derive(Debug, Clone)]
+pub struct BenchOptions {
+    /// Where the dataset is found.
+    pub data: DataLocator,
+    /// The device (steps run on its autodiff version).
+    pub device: Device,
+    /// Timed steps per stage (the median, min and max are reported).
+    pub steps: usize,
+    /// Untimed steps before them.
+    pub warmup: usize,
+    /// Cap on the training images of the timed epoch (default: the recipe's limit, else all).
+    pub limit: Option<usize>,
+}
+
+impl BenchOptions {
+    /// 20 timed steps after 3 warm-up steps, one full epoch.
+    pub fn new(device: Device) -> Self {
+        Self {
+            data: DataLocator::default(),
+            device,
+            steps: 20,
+            warmup: 3,
+            limit: None,
+        }
+    }
+}
+
+/// One stage's timings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BenchRow {
+    /// The recipe's name.
+    pub recipe: String,
+    /// The stage's name.
+    pub stage: String,
+    /// `flex`, `ndarray`, `wgpu`...
+    pub backend: String,
+    /// Batch size of the steps.
+    pub batch: usize,
+    /// Median, fastest and slowest step (forward, loss, backward, optimiser) on a fixed batch.
+    pub step_median_s: f64,
+    pub step_min_s: f64,
+    pub step_max_s: f64,
+    /// One epoch over the training images, batching and noise included.
+    pub epoch_s: f64,
+    /// Training images per second over that epoch.
+    pub samples_per_s: f64,
+    /// Loading and preparing the dataset (once per recipe).
+    pub data_load_s: f64,
+}
+
+/// Times every stage of `recipe`: `options.steps` steps on a fixed batch after
+/// `options.warmup` warm-up steps, then one epoch. Models start from their seeded
+/// initialisation (pretraining is not run).
+pub fn bench(recipe: &Recipe, options: &BenchOptions) -> Result<Vec<BenchRow>, TrainError> {
+    if options.steps == 0 {
+        return Err(TrainError::InvalidOption(
+            "bench needs at least 1 timed step".into(),
+        ));
+    }
+    let mut recipe = recipe.clone();
+    if options.limit.is_some() {
+        recipe.limit = options.limit;
+    }
+    let plan = recipe.plan()?;
+    let loading = Instant::now();
+    let data = load_data(&recipe, &options.data)?;
+    let data_load_s = loading.elapsed().as_secs_f64();
+    let ad = options.device.clone().without_autodiff().autodiff();
+    let sync = |what: &str| {
+        ad.sync()
+            .map_err(|e| TrainError::Backend(format!("{what}: {e:?}")))
+    };
+    let mut rows = Vec::with_capacity(plan.len());
+    for (s, stage_plan) in plan.iter().enumerate() {
+        let spec = &recipe.stages[s];
+        let seed = ae_data::derive_seed(recipe.seed, &[TAG_INIT, s as u64]);
+        let mut net = Net::build(&stage_plan.arch, &ad, seed);
+        if spec.freeze_encoder {
+            net = net.freeze_encoder();
+        }
+        let mut optim = build_optimizer(&spec.optimizer);
+        let batch_size = recipe.stage_batch_size(s);
+        let loader = BatchLoader::new(data.train.clone(), batch_size)
+            .shuffle(true)
+            .noise(spec.noise);
+        let lr = spec.optimizer.lr();
+        let fixed = loader
+            .iter(seed, &ad)
+            .next()
+            .ok_or_else(|| TrainError::InvalidOption("no training batch".into()))?;
+        let mut times = Vec::with_capacity(options.steps);
+        for i in 0..options.warmup + options.steps {
+            let started = Instant::now();
+            let losses = step_losses(&net, &fixed, spec.kind, spec.sparsity.as_ref())?;
+            let grads = GradientsParams::from_grads(losses.loss.backward(), &net);
+            net = optim.step(lr, net, grads);
+            sync("step")?;
+            if i >= options.warmup {
+                times.push(started.elapsed().as_secs_f64());
+            }
+        }
+        times.sort_by(f64::total_cmp);
+        let median = if times.len() % 2 == 1 {
+            times[times.len() / 2]
+        } else {
+            0.5 * (times[times.len() / 2 - 1] + times[times.len() / 2])
+        };
+
+        let started = Instant::now();
+        for batch in loader.iter(seed.wrapping_add(1), &ad) {
+            let losses = step_losses(&net, &batch, spec.kind, spec.sparsity.as_ref())?;
+            let grads = GradientsParams::from_grads(losses.loss.backward(), &net);
+            net = optim.step(lr, net, grads);
+        }
+        sync("epoch")?;
+        let epoch_s = started.elapsed().as_secs_f64();
+        rows.push(BenchRow {
+            recipe: recipe.name.clone(),
+            stage: stage_plan.name.clone(),
+            backend: backend_name(&options.device),
+            batch: batch_size,
+            step_median_s: median,
+            step_min_s: times[0],
+            step_max_s: times[times.len() - 1],
+            epoch_s,
+            samples_per_s: data.train.len() as f64 / epoch_s.max(f64::MIN_POSITIVE),
+            data_load_s,
+        });
+    }
+    Ok(rows)
+}

@@ -1,0 +1,104 @@
+//! Progress output on stderr: a bar per epoch (indicatif) when stderr is a terminal, plain
+//! one-line-per-epoch logs otherwise, or nothing.
+
+use std::io::IsTerminal;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::metrics::EpochRecord;
+use crate::recipe::StageKind;
+
+/// Where progress goes.
+pub struct Progress {
+    mode: Mode,
+    bar: Option<ProgressBar>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Off,
+    Lines,
+    Bar,
+}
+
+impl Progress {
+    /// A bar when `enabled` and stderr is a terminal, lines when `enabled` otherwise.
+    pub fn new(enabled: bool) -> Self {
+        let mode = match (enabled, std::io::stderr().is_terminal()) {
+            (false, _) => Mode::Off,
+            (true, true) => Mode::Bar,
+            (true, false) => Mode::Lines,
+        };
+        Self { mode, bar: None }
+    }
+
+    /// Prints a line (above the bar when one is shown).
+    pub fn line(&self, text: &str) {
+        match (&self.bar, self.mode) {
+            (_, Mode::Off) => {}
+            (Some(bar), _) => bar.println(text),
+            (None, _) => eprintln!("{text}"),
+        }
+    }
+
+    /// Starts an epoch of `steps` steps, `done` of which are already taken (resume).
+    pub fn start_epoch(&mut self, label: String, steps: usize, done: usize) {
+        if self.mode != Mode::Bar {
+            return;
+        }
+        let bar = ProgressBar::with_draw_target(Some(steps as u64), ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{prefix} [{bar:30}] {pos}/{len} steps {elapsed} eta {eta} {msg}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        bar.set_prefix(label);
+        bar.set_position(done as u64);
+        self.bar = Some(bar);
+    }
+
+    /// One more step; `loss` is the latest known training loss.
+    pub fn step(&self, loss: Option<f64>) {
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+            if let Some(loss) = loss {
+                bar.set_message(format!("loss {loss:.4}"));
+            }
+        }
+    }
+
+    /// Ends the epoch and prints its summary line.
+    pub fn end_epoch(&mut self, record: &EpochRecord, total_epochs: usize) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+        self.line(&epoch_line(record, total_epochs));
+    }
+
+    /// Removes the bar without a summary (interrupt, failure).
+    pub fn abandon(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.abandon();
+        }
+    }
+}
+
+/// `stage 1 'ae' epoch 3/10: train 0.0712  test 0.0698  acc 91.20%  0.52 s`
+pub fn epoch_line(r: &EpochRecord, total_epochs: usize) -> String {
+    let mut line = format!(
+        "stage {} '{}' epoch {}/{}: train loss {:.4}, test loss {:.4}",
+        r.stage, r.stage_name, r.epoch, total_epochs, r.train_loss, r.test_loss
+    );
+    if r.kind == StageKind::Classification
+        && let Some(acc) = r.test_accuracy
+    {
+        line.push_str(&format!(", test accuracy {:.2}%", 100.0 * acc));
+    }
+    if let Some(noisy) = r.test_mse_noisy {
+        line.push_str(&format!(", noisy-input MSE {noisy:.4}"));
+    }
+    line.push_str(&format!(", {:.2} s", r.seconds));
+    line
+}
