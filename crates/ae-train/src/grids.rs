@@ -292,7 +292,7 @@ impl Canvas {
     }
 }
 
-/// Maps a tile to [0, 1]: per tile min–max, or the same scale for all channels of an RGB kernel.
+/// Maps a tile to [0, 1] by its own minimum and maximum (over all channels of an RGB kernel).
 fn normalise(tile: &[f32]) -> Vec<f32> {
     let (lo, hi) = tile
         .iter()
@@ -324,9 +324,14 @@ pub fn save_weight_grid(tiles: &Tiles, path: &Path) -> Result<(), TrainError> {
     canvas.save(path)
 }
 
+/// Magnification of whole images in a reconstruction grid: about 64 px per side.
+fn image_scale(height: usize, width: usize) -> usize {
+    (64 / height.max(width).max(1)).clamp(1, 4)
+}
+
 /// Pixel size of a reconstruction grid: `rows` rows of `count` images of `height × width`.
 pub fn image_grid_size(rows: usize, count: usize, height: usize, width: usize) -> (usize, usize) {
-    let s = tile_scale(height, width).min(2);
+    let s = image_scale(height, width);
     (
         count * (width * s + GAP) + GAP,
         rows * (height * s + GAP) + GAP,
@@ -342,7 +347,7 @@ pub fn save_image_rows(
 ) -> Result<(), TrainError> {
     let [_, h, w] = shape;
     let count = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let s = tile_scale(h, w).min(2);
+    let s = image_scale(h, w);
     let (width, height) = image_grid_size(rows.len(), count, h, w);
     let mut canvas = Canvas::new(width, height);
     for (r, row) in rows.iter().enumerate() {
@@ -372,6 +377,9 @@ mod tests {
         assert_eq!(weight_grid_size(400, 28, 28), (20 * 58 + 2, 20 * 58 + 2));
         // 3×3 kernels are magnified 18 times.
         assert_eq!(weight_grid_size(64, 3, 3), (8 * 56 + 2, 8 * 56 + 2));
+        // Whole images are doubled: 28 -> 56 px, 32 -> 64 px.
+        assert_eq!(image_grid_size(2, 10, 28, 28), (10 * 58 + 2, 2 * 58 + 2));
+        assert_eq!(image_grid_size(3, 10, 32, 32), (10 * 66 + 2, 3 * 66 + 2));
     }
 
     #[test]

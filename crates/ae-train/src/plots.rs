@@ -111,7 +111,7 @@ pub fn loss_plot(records: &[EpochRecord], path: &Path) -> Result<(), TrainError>
             .label_style((FONT, 14))
             .axis_desc_style((FONT, 15))
             .light_line_style(WHITE)
-            .y_labels(8)
+            .y_labels(12)
             .x_labels(12)
             .x_label_formatter(&whole_number)
             .y_label_formatter(&|y| format!("{y:.3}"))
