@@ -1,21 +1,39 @@
-//! `ae`: for now, a summary of the bundled dataset (the training commands come with ae-train).
+//! `ae`: train, evaluate and benchmark the autoencoder recipes of `models/`.
+//!
+//! A thin layer over `ae-train`: it parses the command line, picks the device, finds recipes
+//! and prints results. Every failure is one line on stderr and a non-zero exit code.
 
-use ae_data::{DataLocator, DatasetName, load_dataset};
+mod bench;
+mod cli;
+mod datasets;
+mod device;
+mod eval;
+mod failure;
+mod recipes;
+mod report;
+mod train;
 
-fn main() -> anyhow::Result<()> {
-    let data = load_dataset(DatasetName::MnistMini, &DataLocator::default())?;
-    println!(
-        "{}: {} train / {} test images of {:?}, from {}",
-        data.name,
-        data.train.len(),
-        data.test.len(),
-        data.train.image_shape(),
-        data.source.dir.display()
-    );
-    println!("train class counts: {:?}", data.train.class_counts());
-    println!("pixel mean: {:.4}", data.train.pixel_mean());
-    for f in &data.source.files {
-        println!("  {} sha256 {} verified: {}", f.name, f.sha256, f.verified);
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command, TrainArgs};
+
+fn main() -> ExitCode {
+    failure::install_panic_hook();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        None => train::run(TrainArgs::default_job()),
+        Some(Command::Train(args)) => train::run(args),
+        Some(Command::Eval(args)) => eval::run(args),
+        Some(Command::Datasets(args)) => datasets::run(args),
+        Some(Command::Bench(args)) => bench::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {}", failure::error_line(&error));
+            ExitCode::FAILURE
+        }
     }
-    Ok(())
 }

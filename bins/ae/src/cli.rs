@@ -1,0 +1,216 @@
+//! The command line: subcommands, their arguments and the options they share.
+
+use std::path::PathBuf;
+
+use ae_data::{DataLocator, DatasetName};
+use clap::{Args, Parser, Subcommand};
+
+use crate::device::Backend;
+use crate::recipes::DEFAULT_RECIPE;
+
+/// Representation learning with autoencoders: train, evaluate and benchmark the recipes in
+/// `models/`.
+///
+/// With no command, `ae` trains the default recipe (models/stacked-mnist.toml) on the bundled
+/// MNIST subset and prints where its run folder is.
+#[derive(Debug, Parser)]
+#[command(name = "ae", version, propagate_version = true)]
+#[command(after_help = concat!(
+    "Examples:\n",
+    "  ae                                    train the default recipe (stacked-mnist)\n",
+    "  ae train models/lenet-mnist.toml      train a recipe\n",
+    "  ae train lenet-mnist --epochs 1       the same recipe by name, one epoch per stage\n",
+    "  ae eval runs/lenet-mnist-<time>       test accuracy of a run's best checkpoint\n",
+    "  ae datasets                           where each dataset was found\n",
+    "  ae bench lenet-mnist --json           time training steps"
+))]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Train a recipe: run its stages, write a run folder, print `run: <folder>`.
+    #[command(after_help = recipes_help())]
+    Train(TrainArgs),
+    /// Evaluate a run's best checkpoint on the test set: accuracy and per-class accuracy, or MSE.
+    Eval(EvalArgs),
+    /// List the known datasets: where each was found (or why not), sample counts, digests.
+    Datasets(DatasetsArgs),
+    /// Time training steps and one epoch per recipe and stage on the chosen device.
+    #[command(after_help = recipes_help())]
+    Bench(BenchArgs),
+}
+
+fn recipes_help() -> String {
+    format!(
+        "A RECIPE is a TOML file, or the name of a recipe in models/ (e.g. `lenet-mnist`); the \
+         recipes shipped with ae are also built in, so their names work from any folder: {}.",
+        crate::recipes::builtin_names().join(", ")
+    )
+}
+
+/// Where datasets are looked for.
+#[derive(Debug, Clone, Args)]
+pub struct DataArgs {
+    /// Read the dataset from DIR (its files directly in DIR or in DIR/<name>); nothing else is
+    /// searched.
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Never download a missing dataset.
+    #[arg(long)]
+    pub offline: bool,
+    /// Use data files whose digest matches no published one (e.g. a re-compressed copy).
+    #[arg(long)]
+    pub accept_unverified: bool,
+}
+
+impl DataArgs {
+    pub fn locator(&self) -> DataLocator {
+        DataLocator {
+            data_dir: self.data_dir.clone(),
+            allow_download: !self.offline,
+            accept_unverified: self.accept_unverified,
+            ..DataLocator::default()
+        }
+    }
+}
+
+/// Which device computes.
+#[derive(Debug, Clone, Args)]
+pub struct DeviceArgs {
+    /// The backend: flex (fast CPU), ndarray (CPU) or wgpu (GPU; needs a build with
+    /// `--features wgpu`). The default is chosen by the build's cargo features.
+    #[arg(long, value_enum, default_value_t = Backend::default_for_build())]
+    pub device: Backend,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct TrainArgs {
+    /// The recipe: a TOML file or a recipe name (default: models/stacked-mnist.toml).
+    #[arg(value_name = "RECIPE")]
+    pub recipe: Option<String>,
+    /// Train on another dataset with images of the same shape (mnist, fashion-mnist, cifar10,
+    /// mnist-mini).
+    #[arg(long, value_name = "NAME", value_parser = parse_dataset)]
+    pub dataset: Option<DatasetName>,
+    /// Set every stage's number of epochs.
+    #[arg(long, value_name = "N", value_parser = parse_positive)]
+    pub epochs: Option<usize>,
+    /// Train on the first N training images only (for quick looks).
+    #[arg(long, value_name = "N", value_parser = parse_positive)]
+    pub limit: Option<usize>,
+    /// Evaluate on the first N test images only.
+    #[arg(long, value_name = "N", value_parser = parse_positive)]
+    pub test_limit: Option<usize>,
+    /// The seed of initialisation, shuffling and noise (default: the recipe's).
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+    /// Folder in which the run folder is created.
+    #[arg(long, value_name = "DIR", default_value = "runs")]
+    pub out: PathBuf,
+    /// Continue the interrupted run in RUN_FOLDER from its last checkpoint (the recipe is
+    /// optional: the run folder holds it).
+    #[arg(long, value_name = "RUN_FOLDER")]
+    pub resume: Option<PathBuf>,
+    /// No per-epoch progress on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub device: DeviceArgs,
+}
+
+impl TrainArgs {
+    /// What `ae` with no arguments does: the default recipe with its own settings.
+    pub fn default_job() -> Self {
+        TrainArgs {
+            recipe: Some(DEFAULT_RECIPE.to_string()),
+            dataset: None,
+            epochs: None,
+            limit: None,
+            test_limit: None,
+            seed: None,
+            out: PathBuf::from("runs"),
+            resume: None,
+            quiet: false,
+            data: DataArgs {
+                data_dir: None,
+                offline: false,
+                accept_unverified: false,
+            },
+            device: DeviceArgs {
+                device: Backend::default_for_build(),
+            },
+        }
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct EvalArgs {
+    /// A run folder written by `ae train`.
+    #[arg(value_name = "RUN_FOLDER")]
+    pub run: PathBuf,
+    /// Evaluate on another dataset with images of the same shape.
+    #[arg(long, value_name = "NAME", value_parser = parse_dataset)]
+    pub dataset: Option<DatasetName>,
+    /// Evaluate the last checkpoint instead of the best one of the last stage.
+    #[arg(long)]
+    pub last: bool,
+    /// Evaluate on the first N test images only (default: the run's own test limit, if any).
+    #[arg(long, value_name = "N", value_parser = parse_positive)]
+    pub test_limit: Option<usize>,
+    /// Print the results as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub device: DeviceArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DatasetsArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BenchArgs {
+    /// Recipes to time (default: models/stacked-mnist.toml).
+    #[arg(value_name = "RECIPE")]
+    pub recipes: Vec<String>,
+    /// Timed steps per stage; the median, min and max are reported.
+    #[arg(long, value_name = "N", default_value_t = 20, value_parser = parse_positive)]
+    pub steps: usize,
+    /// Untimed warm-up steps before them.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub warmup: usize,
+    /// Time the epoch on the first N training images only.
+    #[arg(long, value_name = "N", value_parser = parse_positive)]
+    pub limit: Option<usize>,
+    /// Use another dataset with images of the same shape.
+    #[arg(long, value_name = "NAME", value_parser = parse_dataset)]
+    pub dataset: Option<DatasetName>,
+    /// Print a JSON array of rows instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub device: DeviceArgs,
+}
+
+fn parse_dataset(text: &str) -> Result<DatasetName, String> {
+    text.parse::<DatasetName>().map_err(|e| e.to_string())
+}
+
+fn parse_positive(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("'{text}' is not a whole number")),
+    }
+}

@@ -1,0 +1,121 @@
+//! How failures reach the user: one line on stderr, a non-zero exit code, never a Rust panic
+//! message or backtrace.
+
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Set while a panic is expected and handled (see [`catch_quietly`]).
+static QUIET: AtomicBool = AtomicBool::new(false);
+
+/// Replaces Rust's panic message with a one-line report. A panic is a bug in ae or in a
+/// library (user mistakes are errors, not panics); the message still says where it happened.
+pub fn install_panic_hook() {
+    panic::set_hook(Box::new(|info| {
+        if QUIET.load(Ordering::SeqCst) {
+            return;
+        }
+        let location = info
+            .location()
+            .map(|l| format!(" ({}:{})", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!(
+            "error: internal failure: {}{location}. This is a bug; please report it with the command you ran.",
+            one_line(&payload_text(info.payload()))
+        );
+    }));
+}
+
+/// Runs `f`, turning a panic into `Err(message)` without printing anything.
+#[cfg_attr(not(feature = "wgpu"), allow(dead_code))] // used to probe wgpu adapters
+pub fn catch_quietly<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    QUIET.store(true, Ordering::SeqCst);
+    let result = panic::catch_unwind(AssertUnwindSafe(f));
+    QUIET.store(false, Ordering::SeqCst);
+    result.map_err(|payload| one_line(&payload_text(payload.as_ref())))
+}
+
+fn payload_text(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "unknown panic".to_string()
+    }
+}
+
+/// The error and its causes as one line: each cause is added unless the text already holds it.
+pub fn error_line(error: &anyhow::Error) -> String {
+    let mut text = error.to_string();
+    for cause in error.chain().skip(1) {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            text.push_str(": ");
+            text.push_str(&cause);
+        }
+    }
+    one_line(&text)
+}
+
+/// Joins a multi-line message into one line (`; ` between lines, a space after `:` or `.`). Source snippets of parse errors (`3 | key = 1`,
+/// `  |   ^^^`) are dropped; the line and column are in the message's first line.
+pub fn one_line(text: &str) -> String {
+    let mut out = String::new();
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if is_snippet(line) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(if out.ends_with([':', '.']) { " " } else { "; " });
+        }
+        out.push_str(line);
+    }
+    out
+}
+
+fn is_snippet(line: &str) -> bool {
+    let rest = line
+        .trim_start_matches(|c: char| c.is_ascii_digit())
+        .trim_start();
+    rest.starts_with('|')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn toml_snippets_are_dropped_and_lines_joined() {
+        let msg = "models/x.toml: TOML parse error at line 3, column 1\n  |\n3 | foo = 1\n  | ^^^\nunknown field `foo`, expected one of `name`, `seed`\n";
+        assert_eq!(
+            one_line(msg),
+            "models/x.toml: TOML parse error at line 3, column 1; unknown field `foo`, expected one of `name`, `seed`"
+        );
+    }
+
+    #[test]
+    fn a_list_after_a_colon_continues_the_line() {
+        let msg =
+            "dataset 'cifar10' not found.\n  searched:\n    /a (none of them)\n    /b (missing x)";
+        assert_eq!(
+            one_line(msg),
+            "dataset 'cifar10' not found. searched: /a (none of them); /b (missing x)"
+        );
+    }
+
+    #[test]
+    fn causes_already_in_the_message_are_not_repeated() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
+        let err = anyhow::Error::new(io).context("x.toml: cannot read recipe: no such file");
+        assert_eq!(error_line(&err), "x.toml: cannot read recipe: no such file");
+        let err = anyhow::anyhow!("inner").context("outer");
+        assert_eq!(error_line(&err), "outer: inner");
+    }
+
+    #[test]
+    fn caught_panics_become_messages() {
+        let caught = catch_quietly(|| -> u32 { panic!("AdapterUnavailable\nmore") });
+        assert_eq!(caught, Err("AdapterUnavailable; more".to_string()));
+        assert_eq!(catch_quietly(|| 7), Ok(7));
+    }
+}

@@ -1,0 +1,106 @@
+//! `ae train`: run a recipe (or resume a run) and summarise the result.
+
+use ae_train::{Overrides, Recipe, RunOptions, RunSummary, resume, train};
+use anyhow::{Result, bail};
+
+use crate::cli::TrainArgs;
+use crate::recipes;
+use crate::report::{per_class_lines, percent};
+
+pub fn run(args: TrainArgs) -> Result<()> {
+    let overrides = Overrides {
+        epochs: args.epochs,
+        seed: args.seed,
+        limit: args.limit,
+        test_limit: args.test_limit,
+        dataset: args.dataset,
+    };
+    let device = args.device.device.open()?;
+    let mut options = RunOptions::new(device);
+    options.data = args.data.locator();
+    options.out_dir = args.out.clone();
+    options.overrides = overrides;
+    options.progress = !args.quiet;
+
+    let summary = match (&args.resume, &args.recipe) {
+        (Some(run_dir), None) => {
+            if options.overrides != Overrides::default() {
+                bail!(
+                    "--resume continues a run with its own recipe; --epochs, --seed, --limit, --test-limit and --dataset cannot be changed"
+                );
+            }
+            status(&args, &format!("resuming {}", run_dir.display()));
+            resume(run_dir, &options)?
+        }
+        (resume_dir, Some(name)) => {
+            let loaded = recipes::load(name)?;
+            let mut effective = loaded.recipe.clone();
+            effective.apply_overrides(&options.overrides);
+            effective.validate()?;
+            options.resume = resume_dir.clone();
+            status(
+                &args,
+                &format!(
+                    "{} {} ({}) on {}, device {}",
+                    if resume_dir.is_some() {
+                        "resuming"
+                    } else {
+                        "training"
+                    },
+                    effective.name,
+                    loaded.origin,
+                    effective.dataset,
+                    args.device.device.name(),
+                ),
+            );
+            train(&loaded.recipe, &options)?
+        }
+        (None, None) => bail!("no recipe given; expected a RECIPE or --resume RUN_FOLDER"),
+    };
+    print_summary(&summary);
+    Ok(())
+}
+
+fn status(args: &TrainArgs, line: &str) {
+    if !args.quiet {
+        eprintln!("{line}");
+    }
+}
+
+fn print_summary(summary: &RunSummary) {
+    let m = &summary.final_metrics;
+    let at = match (m.stage, m.epoch) {
+        (Some(stage), Some(epoch)) => format!(" (stage {stage}, epoch {epoch})"),
+        _ => String::new(),
+    };
+    if let Some(acc) = m.test_accuracy {
+        println!("final test accuracy: {}{at}", percent(acc));
+        if let Some(per_class) = &m.per_class_accuracy {
+            // The run folder's recipe names the dataset, and so the classes.
+            let names: Option<Vec<String>> =
+                Recipe::from_file(&summary.run_dir.join("recipe.toml"))
+                    .ok()
+                    .map(|r| {
+                        r.dataset
+                            .class_names()
+                            .iter()
+                            .map(|s| s.to_string())
+                            .collect()
+                    });
+            for line in per_class_lines(per_class, names.as_deref()) {
+                println!("  {line}");
+            }
+        }
+    } else if let Some(mse) = m.test_mse {
+        println!("final test MSE: {mse:.6}{at}");
+    }
+    if let Some(best) = &summary.best {
+        println!(
+            "best checkpoint: stage {}, epoch {} (checkpoints/{})",
+            best.stage, best.epoch, best.dir
+        );
+    }
+    println!("training time: {:.1} s", summary.train_seconds);
+    println!("report: {}", summary.report.display());
+    println!("run: {}", summary.run_dir.display());
+}
