@@ -88,7 +88,8 @@ pub struct DeviceArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct TrainArgs {
-    /// The recipe: a TOML file or a recipe name (default: models/stacked-mnist.toml).
+    /// The recipe: a TOML file or a recipe name (default: models/stacked-mnist.toml, or with
+    /// --resume the run folder's own).
     #[arg(value_name = "RECIPE")]
     pub recipe: Option<String>,
     /// Train on another dataset with images of the same shape (mnist, fashion-mnist, cifar10,
@@ -117,6 +118,9 @@ pub struct TrainArgs {
     /// No per-epoch progress on stderr.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Stop as if interrupted after N optimiser steps, with a checkpoint (for testing resume).
+    #[arg(long, value_name = "N", hide = true)]
+    pub interrupt_after_steps: Option<u64>,
     #[command(flatten)]
     pub data: DataArgs,
     #[command(flatten)]
@@ -136,6 +140,7 @@ impl TrainArgs {
             out: PathBuf::from("runs"),
             resume: None,
             quiet: false,
+            interrupt_after_steps: None,
             data: DataArgs {
                 data_dir: None,
                 offline: false,

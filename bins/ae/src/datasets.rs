@@ -9,8 +9,9 @@ use crate::failure::one_line;
 pub fn run(args: DatasetsArgs) -> Result<()> {
     let mut locator = args.data.locator();
     locator.allow_download = false;
-    for name in DatasetName::ALL {
-        match load_dataset(name, &locator) {
+    for dataset in DatasetName::ALL {
+        let name = dataset.as_str();
+        match load_dataset(dataset, &locator) {
             Ok(data) => {
                 let [c, h, w] = data.train.image_shape();
                 let verified = data.source.files.iter().filter(|f| f.verified).count();
@@ -45,8 +46,8 @@ pub fn run(args: DatasetsArgs) -> Result<()> {
             }
             Err(DataError::NotFound { .. }) => {
                 println!("{name:<14} missing");
-                for probe in locator.probe(name) {
-                    let detail = if probe.missing.len() == file_count(name) {
+                for probe in locator.probe(dataset) {
+                    let detail = if probe.missing.len() == file_count(dataset) {
                         "none of its files".to_string()
                     } else {
                         format!("missing {}", probe.missing.join(", "))

@@ -4,7 +4,7 @@ use ae_train::{Overrides, Recipe, RunOptions, RunSummary, resume, train};
 use anyhow::{Result, bail};
 
 use crate::cli::TrainArgs;
-use crate::recipes;
+use crate::recipes::{self, DEFAULT_RECIPE};
 use crate::report::{per_class_lines, percent};
 
 pub fn run(args: TrainArgs) -> Result<()> {
@@ -22,6 +22,8 @@ pub fn run(args: TrainArgs) -> Result<()> {
     options.overrides = overrides;
     options.progress = !args.quiet;
 
+    options.interrupt_after_steps = args.interrupt_after_steps;
+
     let summary = match (&args.resume, &args.recipe) {
         (Some(run_dir), None) => {
             if options.overrides != Overrides::default() {
@@ -32,8 +34,8 @@ pub fn run(args: TrainArgs) -> Result<()> {
             status(&args, &format!("resuming {}", run_dir.display()));
             resume(run_dir, &options)?
         }
-        (resume_dir, Some(name)) => {
-            let loaded = recipes::load(name)?;
+        (resume_dir, recipe) => {
+            let loaded = recipes::load(recipe.as_deref().unwrap_or(DEFAULT_RECIPE))?;
             let mut effective = loaded.recipe.clone();
             effective.apply_overrides(&options.overrides);
             effective.validate()?;
@@ -55,7 +57,6 @@ pub fn run(args: TrainArgs) -> Result<()> {
             );
             train(&loaded.recipe, &options)?
         }
-        (None, None) => bail!("no recipe given; expected a RECIPE or --resume RUN_FOLDER"),
     };
     print_summary(&summary);
     Ok(())
