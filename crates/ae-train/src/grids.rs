@@ -299,7 +299,8 @@ fn normalise(tile: &[f32]) -> Vec<f32> {
         .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| {
             (lo.min(v), hi.max(v))
         });
-    if !(hi > lo) {
+    // Constant (or NaN) tiles are drawn mid grey.
+    if hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater) {
         return vec![0.5; tile.len()];
     }
     tile.iter().map(|v| (v - lo) / (hi - lo)).collect()

@@ -21,6 +21,8 @@ use crate::error::TrainError;
 static INIT_LOCK: Mutex<()> = Mutex::new(());
 
 /// Any model a stage can train.
+// One value per run, moved once per step: the size difference between variants costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Module, Debug)]
 pub enum Net {
     /// Dense stacked autoencoder.

@@ -553,3 +553,38 @@ fn resuming_refuses_a_folder_that_is_not_a_run() {
     eval_options.checkpoint = Which::Last;
     assert!(evaluate(dir.path(), &eval_options).is_err());
 }
+
+#[test]
+fn trains_on_the_ndarray_backend_too() {
+    let out = tempfile::tempdir().unwrap();
+    let text = r#"
+name = "ndarray-test"
+dataset = "mnist-mini"
+batch_size = 100
+limit = 500
+test_limit = 200
+
+[model]
+kind = "stacked"
+hidden = [64]
+
+[[stages]]
+kind = "reconstruction"
+epochs = 1
+optimizer = { kind = "sgd", lr = 0.98 }
+
+[[stages]]
+kind = "classification"
+epochs = 1
+optimizer = { kind = "adam", lr = 1e-3 }
+"#;
+    let mut o = options(out.path());
+    #[allow(deprecated)]
+    let device = Device::ndarray();
+    o.device = device;
+    let summary = train(&recipe(text), &o).unwrap();
+    assert_eq!(summary.epochs.len(), 2);
+    assert!(summary.final_metrics.test_accuracy.unwrap() > 0.3);
+    let manifest = std::fs::read_to_string(summary.run_dir.join("manifest.json")).unwrap();
+    assert!(manifest.contains("\"backend\": \"ndarray\""), "{manifest}");
+}
