@@ -97,6 +97,8 @@ fn bench_json_has_one_row_per_recipe_and_stage() {
             "step_max_s",
             "epoch_s",
             "samples_per_s",
+            "step_gflops",
+            "matmul_gflops",
         ] {
             assert!(!row[key].is_null(), "{key} missing in {row}");
         }
@@ -112,6 +114,19 @@ fn bench_json_has_one_row_per_recipe_and_stage() {
     }
     assert_eq!(rows[3]["recipe"], "stacked-mnist");
     assert_eq!(rows[3]["stage"], "classifier-256-10");
+    // FLOPs of a step: 3 × the forward multiply-adds × 2 × batch 100. LeNet-5: conv1
+    // 6·28·28·25, conv2 16·10·10·150, dense 400·120 + 120·84 + 84·10 multiply-adds.
+    let lenet_macs: u64 = 117_600 + 240_000 + 48_000 + 10_080 + 840;
+    assert_eq!(rows[0]["step_flops"], 3 * 2 * lenet_macs * 100);
+    // 784-400-784: 2 × 784·400 multiply-adds.
+    assert_eq!(rows[1]["step_flops"], 3 * 2 * 2 * 313_600 * 100);
+    let gflops = rows[1]["step_gflops"].as_f64().unwrap();
+    let expected =
+        rows[1]["step_flops"].as_f64().unwrap() / rows[1]["step_median_s"].as_f64().unwrap() / 1e9;
+    assert!(
+        (gflops - expected).abs() <= 1e-9 * expected,
+        "{gflops} vs {expected}"
+    );
 
     // The table form has a header and the same rows.
     let table = scratch.ae_ok(&[
@@ -124,14 +139,10 @@ fn bench_json_has_one_row_per_recipe_and_stage() {
         "--limit",
         "100",
     ]);
-    assert!(
-        table.lines().next().unwrap().contains("step med"),
-        "{table}"
-    );
-    assert!(
-        table.lines().nth(1).unwrap().starts_with("lenet-mnist"),
-        "{table}"
-    );
+    let mut lines = table.lines();
+    assert!(lines.next().unwrap().starts_with("roof: "), "{table}");
+    assert!(lines.next().unwrap().contains("step med"), "{table}");
+    assert!(lines.next().unwrap().starts_with("lenet-mnist"), "{table}");
 }
 
 #[test]

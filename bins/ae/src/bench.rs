@@ -55,7 +55,11 @@ pub fn run(args: BenchArgs) -> Result<()> {
 fn print_row(row: &BenchRow, header: bool) {
     if header {
         println!(
-            "{:<26} {:<34} {:<8} {:>6} {:>11} {:>11} {:>11} {:>9} {:>10} {:>7}",
+            "roof: one 1024×1024×1024 f32 matrix product reaches {:.1} GFLOP/s on this device",
+            row.matmul_gflops
+        );
+        println!(
+            "{:<26} {:<34} {:<8} {:>6} {:>11} {:>11} {:>11} {:>9} {:>10} {:>7} {:>8} {:>7} {:>8}",
             "recipe",
             "stage",
             "backend",
@@ -65,11 +69,14 @@ fn print_row(row: &BenchRow, header: bool) {
             "step max",
             "epoch s",
             "samples/s",
-            "data s"
+            "data s",
+            "GFLOP/s",
+            "of roof",
+            "peak MB"
         );
     }
     println!(
-        "{:<26} {:<34} {:<8} {:>6} {:>11} {:>11} {:>11} {:>9.2} {:>10.0} {:>7.2}",
+        "{:<26} {:<34} {:<8} {:>6} {:>11} {:>11} {:>11} {:>9.2} {:>10.0} {:>7.2} {:>8.1} {:>6.0}% {:>8}",
         row.recipe,
         row.stage,
         row.backend,
@@ -79,7 +86,12 @@ fn print_row(row: &BenchRow, header: bool) {
         duration(row.step_max_s),
         row.epoch_s,
         row.samples_per_s,
-        row.data_load_s
+        row.data_load_s,
+        row.step_gflops,
+        100.0 * row.step_gflops / row.matmul_gflops,
+        row.peak_rss_bytes
+            .map(|b| format!("{:.0}", b as f64 / 1e6))
+            .unwrap_or_else(|| "-".into())
     );
 }
 

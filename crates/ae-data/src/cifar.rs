@@ -34,7 +34,7 @@ pub fn parse_batch(
             expected: "CIFAR-10 records of 3073 bytes".into(),
         });
     }
-    if bytes.len() % CIFAR_RECORD_LEN != 0 {
+    if !bytes.len().is_multiple_of(CIFAR_RECORD_LEN) {
         return Err(DataError::CifarRecordLength {
             file: path.to_path_buf(),
             len: bytes.len(),

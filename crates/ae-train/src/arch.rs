@@ -103,6 +103,67 @@ impl Arch {
         }
     }
 
+    /// Floating-point operations of one forward pass per sample, counting the multiply-adds of
+    /// the dense and convolution layers (2 per multiply-add; activations, pooling and
+    /// upsampling are left out, as usual). A training step costs about three times this per
+    /// sample: the forward pass, then the gradients of the inputs and of the weights.
+    pub fn forward_flops_per_sample(&self) -> u64 {
+        let dense = |i: usize, o: usize| 2 * (i * o) as u64;
+        // out_channels × out_h × out_w positions, each in_channels × k × k multiply-adds.
+        let conv = |cin: usize, cout: usize, k: usize, side_out: usize| {
+            2 * (cout * side_out * side_out * cin * k * k) as u64
+        };
+        let conv_encoder = |c: usize, code: usize| {
+            conv(c, 64, 3, 16) + conv(64, 128, 3, 8) + conv(128, 128, 3, 4) + dense(2048, code)
+        };
+        match self {
+            Arch::Stacked { input_size, .. } => {
+                let mut sizes = vec![*input_size];
+                sizes.extend(self.stacked_hidden());
+                let encoder: u64 = sizes.windows(2).map(|w| dense(w[0], w[1])).sum();
+                2 * encoder
+            }
+            Arch::ConvAutoencoder {
+                in_channels,
+                code_size,
+                ..
+            } => {
+                conv_encoder(*in_channels, *code_size)
+                    + dense(*code_size, 2048)
+                    + conv(128, 128, 3, 4)
+                    + conv(128, 64, 3, 8)
+                    + conv(64, 64, 3, 16)
+                    + conv(64, *in_channels, 3, 32)
+            }
+            Arch::Lenet { num_classes } => {
+                conv(1, 6, 5, 28)
+                    + conv(6, 16, 5, 10)
+                    + dense(400, 120)
+                    + dense(120, 84)
+                    + dense(84, *num_classes)
+            }
+            Arch::Classifier {
+                encoder,
+                num_classes,
+            } => {
+                let body = match encoder.as_ref() {
+                    Arch::Stacked { input_size, .. } => {
+                        let mut sizes = vec![*input_size];
+                        sizes.extend(encoder.stacked_hidden());
+                        sizes.windows(2).map(|w| dense(w[0], w[1])).sum()
+                    }
+                    Arch::ConvAutoencoder {
+                        in_channels,
+                        code_size,
+                        ..
+                    } => conv_encoder(*in_channels, *code_size),
+                    other => other.forward_flops_per_sample(),
+                };
+                body + dense(encoder.code_size(), *num_classes)
+            }
+        }
+    }
+
     /// The stacked autoencoder with one more inner layer pair.
     pub(crate) fn grown(&self, grow: GrowSpec) -> Arch {
         match self {
@@ -165,5 +226,56 @@ impl fmt::Display for Arch {
                 ),
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forward_flops_match_hand_counts() {
+        let dense = Arch::Stacked {
+            input_size: 784,
+            hidden: vec![400],
+            activation: Activation::Tanh,
+            output_activation: Activation::Sigmoid,
+            grown: vec![GrowSpec {
+                hidden: 256,
+                activation: Activation::Tanh,
+            }],
+        };
+        // 784·400 + 400·256 multiply-adds each way, 2 FLOPs each.
+        assert_eq!(
+            dense.forward_flops_per_sample(),
+            2 * 2 * (313_600 + 102_400)
+        );
+        let head = Arch::Classifier {
+            encoder: Box::new(dense),
+            num_classes: 10,
+        };
+        assert_eq!(
+            head.forward_flops_per_sample(),
+            2 * (313_600 + 102_400 + 2_560)
+        );
+        // conv1 6·28·28·25, conv2 16·10·10·150, fc 400·120 + 120·84 + 84·10.
+        let lenet = Arch::Lenet { num_classes: 10 };
+        assert_eq!(
+            lenet.forward_flops_per_sample(),
+            2 * (117_600 + 240_000 + 48_000 + 10_080 + 840)
+        );
+        let conv = Arch::ConvAutoencoder {
+            in_channels: 3,
+            code_size: 1024,
+            negative_slope: 0.1,
+            upsample: Upsample::Auto,
+        };
+        let encoder = 64 * 256 * 27 + 128 * 64 * 576 + 128 * 16 * 1152 + 2048 * 1024;
+        let decoder =
+            1024 * 2048 + 128 * 16 * 1152 + 64 * 64 * 1152 + 64 * 256 * 576 + 3 * 1024 * 576;
+        assert_eq!(
+            conv.forward_flops_per_sample(),
+            2 * (encoder + decoder) as u64
+        );
     }
 }

@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use ae_data::{BatchLoader, DataLocator};
 use burn::optim::GradientsParams;
-use burn::tensor::Device;
+use burn::tensor::{Device, Distribution, Tensor};
 use serde::{Deserialize, Serialize};
 
 use crate::error::TrainError;
@@ -64,6 +64,48 @@ pub struct BenchRow {
     pub samples_per_s: f64,
     /// Loading and preparing the dataset (once per recipe).
     pub data_load_s: f64,
+    /// Floating-point operations of one training step (3 × the forward pass's multiply-adds
+    /// × 2, see [`crate::arch::Arch::forward_flops_per_sample`]).
+    pub step_flops: u64,
+    /// `step_flops` over the median step time, in GFLOP/s.
+    pub step_gflops: f64,
+    /// What this machine reaches on one large matrix product (1024³, f32) on the same device,
+    /// in GFLOP/s: the practical arithmetic limit the step is compared with.
+    pub matmul_gflops: f64,
+    /// Peak resident memory of the process during this stage, in bytes (Linux; `None`
+    /// elsewhere).
+    pub peak_rss_bytes: Option<u64>,
+}
+
+/// GFLOP/s of the best of five 1024×1024×1024 f32 matrix products on `device`.
+pub fn matmul_gflops(device: &Device) -> Result<f64, TrainError> {
+    const N: usize = 1024;
+    let a = Tensor::<2>::random([N, N], Distribution::Default, device);
+    let b = Tensor::<2>::random([N, N], Distribution::Default, device);
+    let mut best = f64::INFINITY;
+    for _ in 0..6 {
+        let started = Instant::now();
+        let c = a.clone().matmul(b.clone());
+        device
+            .sync()
+            .map_err(|e| TrainError::Backend(format!("matmul: {e:?}")))?;
+        drop(c);
+        best = best.min(started.elapsed().as_secs_f64());
+    }
+    Ok(2.0 * (N * N * N) as f64 / best / 1e9)
+}
+
+/// Resets the kernel's peak-resident-memory mark of this process (Linux).
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// Peak resident memory since the last reset, in bytes (Linux).
+fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
 }
 
 /// Times every stage of `recipe`: `options.steps` steps on a fixed batch after
@@ -83,6 +125,7 @@ pub fn bench(recipe: &Recipe, options: &BenchOptions) -> Result<Vec<BenchRow>, T
     let loading = Instant::now();
     let data = load_data(&recipe, &options.data)?;
     let data_load_s = loading.elapsed().as_secs_f64();
+    let matmul_gflops = matmul_gflops(&options.device.clone().without_autodiff())?;
     let ad = options.device.clone().without_autodiff().autodiff();
     let sync = |what: &str| {
         ad.sync()
@@ -90,6 +133,7 @@ pub fn bench(recipe: &Recipe, options: &BenchOptions) -> Result<Vec<BenchRow>, T
     };
     let mut rows = Vec::with_capacity(plan.len());
     for (s, stage_plan) in plan.iter().enumerate() {
+        reset_peak_rss();
         let spec = &recipe.stages[s];
         let seed = ae_data::derive_seed(recipe.seed, &[TAG_INIT, s as u64]);
         let mut net = Net::build(&stage_plan.arch, &ad, seed);
@@ -132,6 +176,7 @@ pub fn bench(recipe: &Recipe, options: &BenchOptions) -> Result<Vec<BenchRow>, T
         }
         sync("epoch")?;
         let epoch_s = started.elapsed().as_secs_f64();
+        let step_flops = 3 * stage_plan.arch.forward_flops_per_sample() * batch_size as u64;
         rows.push(BenchRow {
             recipe: recipe.name.clone(),
             stage: stage_plan.name.clone(),
@@ -143,6 +188,10 @@ pub fn bench(recipe: &Recipe, options: &BenchOptions) -> Result<Vec<BenchRow>, T
             epoch_s,
             samples_per_s: data.train.len() as f64 / epoch_s.max(f64::MIN_POSITIVE),
             data_load_s,
+            step_flops,
+            step_gflops: step_flops as f64 / median / 1e9,
+            matmul_gflops,
+            peak_rss_bytes: peak_rss_bytes(),
         });
     }
     Ok(rows)

@@ -64,3 +64,57 @@ fn activation_serde_shape_is_kebab_case() {
     assert_eq!(recipe.output, Activation::Sigmoid);
     assert!(serde_json::from_str::<Activation>("\"swish\"").is_err());
 }
+
+#[test]
+fn output_differentiated_tanh_and_sigmoid_match_burns_values_and_gradients() {
+    let ad = device().autodiff();
+    let x: Vec<f32> = (0..64).map(|i| (i as f32 - 32.0) * 0.37).collect();
+    let leaf = || Tensor::<1>::from_floats(x.as_slice(), &ad).require_grad();
+    type Pair = (
+        fn(Tensor<1>) -> Tensor<1>,
+        fn(Tensor<1>) -> Tensor<1>,
+        fn(f64) -> f64,
+    );
+    let pairs: [Pair; 2] = [
+        (ae_models::tanh, burn::tensor::activation::tanh, |y| {
+            1.0 - y * y
+        }),
+        (ae_models::sigmoid, burn::tensor::activation::sigmoid, |y| {
+            y * (1.0 - y)
+        }),
+    ];
+    for (ours, burns, derivative) in pairs {
+        // A weighted sum, so each element's gradient is its weight times f'(x).
+        let weights: Vec<f32> = (0..64).map(|i| 0.5 + (i % 7) as f32).collect();
+        let w = Tensor::<1>::from_floats(weights.as_slice(), &ad);
+        let (a, b) = (leaf(), leaf());
+        let ya = ours(a.clone());
+        let yb = burns(b.clone());
+        let ga = (ya.clone() * w.clone()).sum().backward();
+        let gb = (yb.clone() * w).sum().backward();
+        let (ya, yb) = (values(ya), values(yb));
+        assert_eq!(ya, yb, "values");
+        let grad_a = values(a.grad(&ga).expect("gradient"));
+        let grad_b = values(b.grad(&gb).expect("gradient"));
+        let expected: Vec<f64> = ya
+            .iter()
+            .zip(&weights)
+            .map(|(&y, &w)| w as f64 * derivative(y as f64))
+            .collect();
+        assert_close(&grad_a, &expected, 1e-6, "gradient against the formula");
+        assert_close(
+            &grad_a,
+            &grad_b.iter().map(|&g| g as f64).collect::<Vec<_>>(),
+            1e-6,
+            "gradient against Burn's",
+        );
+    }
+    // Untracked inputs take Burn's own function directly.
+    let plain = Tensor::<1>::from_floats([0.5], &device());
+    assert_close(
+        &values(ae_models::tanh(plain)),
+        &[0.5f64.tanh()],
+        1e-6,
+        "tanh",
+    );
+}

@@ -1,0 +1,85 @@
+//! The workspace builds Burn's flex backend with two performance patches
+//! (vendor/burn-flex/PATCHES.md). These tests hold flex's results against Burn's generic code
+//! paths on the ndarray backend, which the patches do not touch.
+
+use burn::tensor::Device;
+use burn::tensor::module::conv2d;
+use burn::tensor::ops::ConvOptions;
+
+use crate::common::{ndarray, seeded_tensor, values};
+
+fn assert_all_close(actual: &[f32], expected: &[f32], tolerance: f32, what: &str) {
+    assert_eq!(actual.len(), expected.len(), "{what}: lengths differ");
+    for (index, (&a, &e)) in actual.iter().zip(expected).enumerate() {
+        assert!(
+            (a - e).abs() <= tolerance * (1.0 + e.abs()),
+            "{what}[{index}]: flex {a}, ndarray {e}"
+        );
+    }
+}
+
+/// The weight gradient of conv2d(x, w) weighted by fixed output weights, on `device`.
+fn conv_weight_grad(
+    device: &Device,
+    x_shape: [usize; 4],
+    w_shape: [usize; 4],
+    options: &ConvOptions<2>,
+) -> (Vec<f32>, Vec<f32>) {
+    let ad = device.clone().autodiff();
+    let x = seeded_tensor(x_shape, 1, -1.0, 1.0, &ad).require_grad();
+    let w = seeded_tensor(w_shape, 2, -0.5, 0.5, &ad).require_grad();
+    let out = conv2d(x.clone(), w.clone(), None, options.clone());
+    let out_weights = seeded_tensor(out.dims(), 3, -1.0, 1.0, &ad);
+    let grads = (out * out_weights).sum().backward();
+    (
+        values(w.grad(&grads).expect("weight gradient")),
+        values(x.grad(&grads).expect("input gradient")),
+    )
+}
+
+#[test]
+fn conv2d_weight_gradient_matches_the_generic_path() {
+    // (input, weight, stride, padding, dilation, groups): the models' layers and odd cases.
+    type Case = ([usize; 4], [usize; 4], usize, usize, usize, usize);
+    let cases: [Case; 7] = [
+        ([3, 1, 32, 32], [6, 1, 5, 5], 1, 0, 1, 1),  // LeNet conv1
+        ([3, 6, 14, 14], [16, 6, 5, 5], 1, 0, 1, 1), // LeNet conv2
+        ([2, 3, 32, 32], [64, 3, 3, 3], 2, 1, 1, 1), // conv AE encoder, stride 2
+        ([2, 16, 9, 7], [8, 16, 3, 3], 2, 1, 1, 1),  // odd sizes, stride 2
+        ([2, 4, 11, 10], [6, 2, 3, 3], 1, 1, 1, 2),  // groups
+        ([2, 3, 12, 12], [5, 3, 3, 3], 1, 2, 2, 1),  // dilation, wide padding
+        ([1, 2, 600, 3], [3, 2, 3, 3], 1, 1, 1, 1),  // more than one 512-position tile
+    ];
+    for (x_shape, w_shape, stride, padding, dilation, groups) in cases {
+        let options = ConvOptions::new([stride; 2], [padding; 2], [dilation; 2], groups);
+        let (flex_w, flex_x) = conv_weight_grad(&Device::flex(), x_shape, w_shape, &options);
+        let (nd_w, nd_x) = conv_weight_grad(&ndarray(), x_shape, w_shape, &options);
+        let what = format!("{x_shape:?} * {w_shape:?} s{stride} p{padding} d{dilation} g{groups}");
+        assert_all_close(&flex_w, &nd_w, 1e-4, &format!("weight gradient {what}"));
+        assert_all_close(&flex_x, &nd_x, 1e-4, &format!("input gradient {what}"));
+    }
+}
+
+#[test]
+fn matmul_with_a_transposed_left_operand_matches_the_generic_path() {
+    let product = |device: &Device| {
+        let x = seeded_tensor([37, 53], 4, -1.0, 1.0, device);
+        let g = seeded_tensor([37, 29], 5, -1.0, 1.0, device);
+        values(x.transpose().matmul(g))
+    };
+    assert_all_close(
+        &product(&Device::flex()),
+        &product(&ndarray()),
+        1e-5,
+        "x^T g",
+    );
+    // And the same product in a dense layer's weight gradient.
+    let grad = |device: &Device| {
+        let ad = device.clone().autodiff();
+        let x = seeded_tensor([37, 53], 4, -1.0, 1.0, &ad);
+        let w = seeded_tensor([53, 29], 6, -1.0, 1.0, &ad).require_grad();
+        let grads = x.matmul(w.clone()).square().sum().backward();
+        values(w.grad(&grads).expect("weight gradient"))
+    };
+    assert_all_close(&grad(&Device::flex()), &grad(&ndarray()), 1e-4, "dW");
+}
