@@ -1,4 +1,4 @@
-//! The workspace builds Burn's flex backend with two performance patches
+//! The workspace builds Burn's flex backend with performance patches
 //! (vendor/burn-flex/PATCHES.md). These tests hold flex's results against Burn's generic code
 //! paths on the ndarray backend, which the patches do not touch.
 
@@ -38,7 +38,7 @@ fn conv_weight_grad(
 }
 
 #[test]
-fn conv2d_weight_gradient_matches_the_generic_path() {
+fn conv2d_weight_and_input_gradients_match_the_generic_path() {
     // (input, weight, stride, padding, dilation, groups): the models' layers and odd cases.
     type Case = ([usize; 4], [usize; 4], usize, usize, usize, usize);
     let cases: [Case; 7] = [

@@ -3233,3 +3233,170 @@ pub fn conv2d_weight_backward_f32(
         DType::F32,
     )
 }
+
+// ============================================================================
+// ae patch: conv2d input gradient by gemm + col2im
+// ============================================================================
+//
+// Burn's default `conv2d_x_backward` is a transposed convolution, which flex computes by
+// scattering element by element. Here, per chunk of samples,
+// `cols[(c_in, kh, kw), positions] = W^T @ grad[c_out, positions]` with gemm, then each row
+// of `cols` is added back onto the input rows it was read from (Caffe's col2im).
+
+/// Gradient of a 2-D convolution's input, f32, symmetric padding, any stride, dilation and
+/// groups. weight: [c_out, c_in/groups, kh, kw], grad: [batch, c_out, out_h, out_w]
+/// -> [batch, c_in, h, w] (the shape of `x_shape`).
+pub fn conv2d_x_backward_f32(
+    x_shape: &Shape,
+    weight: FlexTensor,
+    output_grad: FlexTensor,
+    options: &ConvOptions<2>,
+) -> FlexTensor {
+    let weight = weight.to_contiguous();
+    let grad = output_grad.to_contiguous();
+    let (batch, channels_in, in_h, in_w) = (x_shape[0], x_shape[1], x_shape[2], x_shape[3]);
+    let gs = grad.layout().shape();
+    let (channels_out, out_h, out_w) = (gs[1], gs[2], gs[3]);
+    let ws = weight.layout().shape();
+    let (channels_per_group, kernel_h, kernel_w) = (ws[1], ws[2], ws[3]);
+    let groups = options.groups;
+    let out_per_group = channels_out / groups;
+    let [stride_h, stride_w] = options.stride;
+    let [pad_h, pad_w] = options.padding_begin();
+    let [dilation_h, dilation_w] = options.dilation;
+    let spatial_out = out_h * out_w;
+    let col_len = channels_per_group * kernel_h * kernel_w;
+    let plane = in_h * in_w;
+    let sample_len = channels_in * plane;
+
+    let w_data: &[f32] = weight.storage();
+    let g_data: &[f32] = grad.storage();
+
+    const CHUNK_FLOATS: usize = 1 << 21;
+    let per_sample = spatial_out * col_len;
+    let chunk_samples = (CHUNK_FLOATS / per_sample.max(1)).clamp(1, batch.max(1));
+
+    // dx holds samples first.. of the whole gradient; adds cols[(c, kh, kw), (b, oh, ow)].
+    let scatter = |dx: &mut [f32], cols: &[f32], g: usize, first: usize, last: usize| {
+        let rows = (last - first) * spatial_out;
+        for c in 0..channels_per_group {
+            let channel = g * channels_per_group + c;
+            for kh in 0..kernel_h {
+                for kw in 0..kernel_w {
+                    let r = (c * kernel_h + kh) * kernel_w + kw;
+                    let src_row = &cols[r * rows..(r + 1) * rows];
+                    let shift = (kw * dilation_w) as isize - pad_w as isize;
+                    let ow_lo = if shift >= 0 {
+                        0
+                    } else {
+                        ((-shift) as usize).div_ceil(stride_w)
+                    };
+                    let ow_hi = if (in_w as isize - shift) <= 0 {
+                        0
+                    } else {
+                        ((in_w as isize - shift) as usize)
+                            .div_ceil(stride_w)
+                            .min(out_w)
+                    };
+                    if ow_lo >= ow_hi {
+                        continue;
+                    }
+                    let iw0 = ((ow_lo * stride_w) as isize + shift) as usize;
+                    for b in first..last {
+                        let dst_plane =
+                            &mut dx[(b - first) * sample_len + channel * plane..][..plane];
+                        for oh in 0..out_h {
+                            let ih = (oh * stride_h + kh * dilation_h) as isize - pad_h as isize;
+                            if ih < 0 || ih >= in_h as isize {
+                                continue;
+                            }
+                            let src = &src_row[((b - first) * out_h + oh) * out_w..][..out_w];
+                            let dst_row = &mut dst_plane[ih as usize * in_w..][..in_w];
+                            if stride_w == 1 {
+                                let n = ow_hi - ow_lo;
+                                for (d, s) in dst_row[iw0..iw0 + n].iter_mut().zip(&src[ow_lo..ow_hi]) {
+                                    *d += s;
+                                }
+                            } else {
+                                for (i, s) in src[ow_lo..ow_hi].iter().enumerate() {
+                                    dst_row[iw0 + i * stride_w] += s;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+
+    // Fills dx (samples samples.start..) for a contiguous range of samples.
+    let compute = |dx: &mut [f32], samples: core::ops::Range<usize>| {
+        let mut cols = vec![0.0f32; chunk_samples * per_sample];
+        let mut grad_chunk = vec![0.0f32; out_per_group * chunk_samples * spatial_out];
+        let base = samples.start;
+        let mut first = samples.start;
+        while first < samples.end {
+            let last = (first + chunk_samples).min(samples.end);
+            let rows = (last - first) * spatial_out;
+            for g in 0..groups {
+                for co in 0..out_per_group {
+                    for b in first..last {
+                        let src = (b * channels_out + g * out_per_group + co) * spatial_out;
+                        let dst = co * rows + (b - first) * spatial_out;
+                        grad_chunk[dst..dst + spatial_out]
+                            .copy_from_slice(&g_data[src..src + spatial_out]);
+                    }
+                }
+                // cols[col_len, rows] = W_g^T[col_len, out_per_group] @ grad_chunk[out_per_group, rows]
+                unsafe {
+                    gemm::gemm(
+                        col_len,
+                        rows,
+                        out_per_group,
+                        cols.as_mut_ptr(),
+                        1,
+                        rows as isize,
+                        false,
+                        w_data.as_ptr().add(g * out_per_group * col_len),
+                        col_len as isize,
+                        1,
+                        grad_chunk.as_ptr(),
+                        1,
+                        rows as isize,
+                        0.0f32,
+                        1.0f32,
+                        false,
+                        false,
+                        false,
+                        gemm::Parallelism::None,
+                    );
+                }
+                let offset = (first - base) * sample_len;
+                scatter(&mut dx[offset..], &cols[..col_len * rows], g, first, last);
+            }
+            first = last;
+        }
+    };
+
+    let mut dx = vec![0.0f32; batch * sample_len];
+    #[cfg(feature = "rayon")]
+    {
+        use rayon::prelude::*;
+        let workers = rayon::current_num_threads().clamp(1, batch.max(1));
+        let per = batch.div_ceil(workers).max(1);
+        dx.par_chunks_mut(per * sample_len)
+            .enumerate()
+            .for_each(|(w, chunk)| {
+                let start = w * per;
+                compute(chunk, start..(start + per).min(batch));
+            });
+    }
+    #[cfg(not(feature = "rayon"))]
+    compute(&mut dx, 0..batch);
+
+    FlexTensor::new(
+        Bytes::from_elems(dx),
+        Layout::contiguous(x_shape.clone()),
+        DType::F32,
+    )
+}

@@ -75,6 +75,33 @@ impl ModuleOps<Flex> for Flex {
         }
     }
 
+    // ae patch: see `conv::conv2d_x_backward_f32`.
+    fn conv2d_x_backward(
+        x: FloatTensor<Flex>,
+        weight: FloatTensor<Flex>,
+        output_grad: FloatTensor<Flex>,
+        options: ConvOptions<2>,
+    ) -> FloatTensor<Flex> {
+        let x_shape = x.layout().shape().clone();
+        if x.dtype() == DType::F32 && !options.is_asymmetric() {
+            return conv::conv2d_x_backward_f32(&x_shape, weight, output_grad, &options);
+        }
+        // Other dtypes and asymmetric padding: Burn's generic path, through 3-D.
+        let ws = weight.layout().shape().clone();
+        let gs = output_grad.layout().shape().clone();
+        let x3 = x.reshape(Shape::from(vec![x_shape[0], x_shape[1], 1, x_shape[2], x_shape[3]]));
+        let w3 = weight.reshape(Shape::from(vec![ws[0], ws[1], 1, ws[2], ws[3]]));
+        let g3 = output_grad.reshape(Shape::from(vec![gs[0], gs[1], 1, gs[2], gs[3]]));
+        let options3 = ConvOptions::new_with_padding(
+            [1, options.stride[0], options.stride[1]],
+            [(0, 0), options.padding[0], options.padding[1]],
+            [1, options.dilation[0], options.dilation[1]],
+            options.groups,
+        );
+        let grad3 = Self::conv3d_x_backward(x3, w3, g3, options3);
+        grad3.reshape(x_shape)
+    }
+
     // ae patch: see `conv::conv2d_weight_backward_f32`.
     fn conv2d_weight_backward(
         x: FloatTensor<Flex>,
