@@ -67,7 +67,7 @@ mod stacked;
 mod upsample;
 mod vocabulary;
 
-pub use activation::{Activation, sigmoid, tanh};
+pub use activation::Activation;
 pub use conv_autoencoder::{
     CONV_IMAGE_SIZE, ConvAutoencoder, ConvAutoencoderConfig, ConvDecoder, ConvEncoder,
 };

@@ -94,18 +94,6 @@ fn main() {
         t,
         Some(3.0 * 2.0 * mm),
     );
-    let step_ours = || {
-        let code = ae_models::tanh(xa.clone().matmul(w1.clone()) + b1.clone().unsqueeze());
-        let out = ae_models::sigmoid(code.matmul(w2.clone()) + b2.clone().unsqueeze());
-        let loss = (out - xa.clone()).square().mean();
-        drop(loss.backward());
-    };
-    let t = median_ms(&ad, step_ours);
-    report(
-        "  the same with ae_models::{tanh, sigmoid}",
-        t,
-        Some(3.0 * 2.0 * mm),
-    );
     let t = median_ms(&device, || {
         let code = tanh(x.clone().matmul(w.clone()));
         drop(sigmoid(code.matmul(w.clone().transpose())));

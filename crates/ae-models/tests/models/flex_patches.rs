@@ -2,9 +2,9 @@
 //! (vendor/burn-flex/PATCHES.md). These tests hold flex's results against Burn's generic code
 //! paths on the ndarray backend, which the patches do not touch.
 
-use burn::tensor::Device;
 use burn::tensor::module::conv2d;
 use burn::tensor::ops::ConvOptions;
+use burn::tensor::{Device, Tensor};
 
 use crate::common::{ndarray, seeded_tensor, values};
 
@@ -82,4 +82,39 @@ fn matmul_with_a_transposed_left_operand_matches_the_generic_path() {
         values(w.grad(&grads).expect("weight gradient"))
     };
     assert_all_close(&grad(&Device::flex()), &grad(&ndarray()), 1e-4, "dW");
+}
+
+#[test]
+fn tanh_sigmoid_and_exp_stay_within_a_few_ulps_of_f64() {
+    // Dense near 0 (tanh's polynomial branch ends at 0.625), then out to the saturated ends.
+    let mut xs: Vec<f32> = (-2000..=2000).map(|i| i as f32 * 1e-3).collect();
+    xs.extend((-120..=120).map(|i| i as f32 * 0.75));
+    xs.extend([1e-30, -1e-30, 1e-6, -1e-6, 0.624_999_9, 0.625, -0.625]);
+    let input = || Tensor::<1>::from_floats(xs.as_slice(), &Device::flex());
+    type Case = (&'static str, fn(Tensor<1>) -> Tensor<1>, fn(f64) -> f64);
+    let cases: [Case; 3] = [
+        ("tanh", |t| t.tanh(), f64::tanh),
+        ("sigmoid", burn::tensor::activation::sigmoid, |x| {
+            1.0 / (1.0 + (-x).exp())
+        }),
+        ("exp", |t| t.exp(), f64::exp),
+    ];
+    for (name, f, reference) in cases {
+        let got = values(f(input()));
+        for (&x, &y) in xs.iter().zip(&got) {
+            let expected = reference(x as f64);
+            // exp is clamped to [e^-87, e^88] (both finite in f32); compare inside that range.
+            if name == "exp" && !(-87.0..=88.0).contains(&x) {
+                assert!(y.is_finite() && y > 0.0, "exp({x}) = {y}");
+                continue;
+            }
+            let error = (y as f64 - expected).abs();
+            assert!(
+                error <= 4e-7 * expected.abs() + 1e-37,
+                "{name}({x}) = {y}, expected {expected} (error {error:e})"
+            );
+        }
+        let nan = values(f(Tensor::<1>::from_floats([f32::NAN], &Device::flex())));
+        assert!(nan[0].is_nan(), "{name}(NaN) = {}", nan[0]);
+    }
 }

@@ -103,7 +103,8 @@ impl ActivationOps<Flex> for Flex {
     }
 
     fn sigmoid(tensor: FloatTensor<Flex>) -> FloatTensor<Flex> {
-        unary_op(tensor, sigmoid_f32, sigmoid_f64)
+        // ae patch: vectorizable f32 sigmoid.
+        unary_op(tensor, crate::ops::unary::sigmoid_f32_fast, sigmoid_f64)
     }
 
     fn sigmoid_backward(output: FloatTensor<Flex>, grad: FloatTensor<Flex>) -> FloatTensor<Flex> {
