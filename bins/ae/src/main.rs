@@ -21,6 +21,8 @@ use crate::cli::{Cli, Command, TrainArgs};
 
 fn main() -> ExitCode {
     failure::install_panic_hook();
+    // Fresh pages for every tensor cost up to half a dense step (see ae_train::keep_freed_memory).
+    ae_train::keep_freed_memory();
     let cli = Cli::parse();
     let result = match cli.command {
         None => train::run(TrainArgs::default_job()),

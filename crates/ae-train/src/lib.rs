@@ -64,6 +64,7 @@
 //! `kind = "stacked"`, `kind = "conv-autoencoder"` (`code_size`, `negative_slope`,
 //! `upsample = "auto" | "burn" | "portable"`) and `kind = "lenet"`. Unknown keys are errors.
 
+mod allocator;
 mod arch;
 mod bench;
 mod checkpoint;
@@ -84,6 +85,7 @@ mod report;
 mod run_folder;
 mod train;
 
+pub use allocator::keep_freed_memory;
 pub use arch::{Arch, GrowSpec, Upsample};
 pub use bench::{BenchOptions, BenchRow, bench};
 pub use checkpoint::{Pointer, Which};
