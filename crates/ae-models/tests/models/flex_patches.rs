@@ -118,3 +118,40 @@ fn tanh_sigmoid_and_exp_stay_within_a_few_ulps_of_f64() {
         assert!(nan[0].is_nan(), "{name}(NaN) = {}", nan[0]);
     }
 }
+
+#[test]
+fn max_pool_values_and_gradients_match_the_generic_path() {
+    use burn::tensor::module::max_pool2d;
+    use burn::tensor::ops::MaxPoolOptions;
+    // (input, kernel, stride, padding, ceil mode): LeNet's pooling, then windows that
+    // overhang the input (the path the patch leaves as it was).
+    type Case = ([usize; 4], usize, usize, usize, bool);
+    let cases: [Case; 4] = [
+        ([4, 6, 28, 28], 2, 2, 0, false),
+        ([2, 3, 9, 7], 3, 2, 0, false),
+        ([2, 3, 9, 7], 3, 2, 1, false),
+        ([2, 3, 9, 7], 2, 2, 0, true),
+    ];
+    for (shape, kernel, stride, padding, ceil_mode) in cases {
+        let run = |device: &Device| {
+            let ad = device.clone().autodiff();
+            let x = seeded_tensor(shape, 7, -1.0, 1.0, &ad).require_grad();
+            let options = MaxPoolOptions {
+                kernel_size: [kernel; 2],
+                stride: [stride; 2],
+                padding: [(padding, padding); 2],
+                dilation: [1, 1],
+                ceil_mode,
+            };
+            let y = max_pool2d(x.clone(), options);
+            let w = seeded_tensor(y.dims(), 8, -1.0, 1.0, &ad);
+            let grads = (y.clone() * w).sum().backward();
+            (values(y), values(x.grad(&grads).expect("gradient")))
+        };
+        let (flex_y, flex_g) = run(&Device::flex());
+        let (nd_y, nd_g) = run(&ndarray());
+        let what = format!("{shape:?} k{kernel} s{stride} p{padding} ceil {ceil_mode}");
+        assert_eq!(flex_y, nd_y, "values {what}");
+        assert_eq!(flex_g, nd_g, "gradients {what}");
+    }
+}
