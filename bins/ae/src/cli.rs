@@ -21,6 +21,8 @@ use crate::recipes::DEFAULT_RECIPE;
     "  ae train models/lenet-mnist.toml      train a recipe\n",
     "  ae train lenet-mnist --epochs 1       the same recipe by name, one epoch per stage\n",
     "  ae eval runs/lenet-mnist-<time>       test accuracy of a run's best checkpoint\n",
+    "  ae export runs/<run> --out m.safetensors  the run's weights for PyTorch\n",
+    "  ae eval --weights m.pth --recipe lenet-mnist  test accuracy of PyTorch weights\n",
     "  ae datasets                           where each dataset was found\n",
     "  ae bench lenet-mnist --json           time training steps"
 ))]
@@ -34,13 +36,17 @@ pub enum Command {
     /// Train a recipe: run its stages, write a run folder, print `run: <folder>`.
     #[command(after_help = recipes_help())]
     Train(TrainArgs),
-    /// Evaluate a run's best checkpoint on the test set: accuracy and per-class accuracy, or MSE.
+    /// Evaluate a run's best checkpoint (or PyTorch weights with --weights and --recipe) on the
+    /// test set: accuracy and per-class accuracy, or MSE.
     Eval(EvalArgs),
     /// List the known datasets: where each was found (or why not), sample counts, digests.
     Datasets(DatasetsArgs),
     /// Time training steps and one epoch per recipe and stage on the chosen device.
     #[command(after_help = recipes_help())]
     Bench(BenchArgs),
+    /// Write a run's checkpoint as safetensors with the PyTorch notebook's key names and layouts
+    /// (load it with `model.load_state_dict(safetensors.torch.load_file(FILE), strict=True)`).
+    Export(ExportArgs),
 }
 
 fn recipes_help() -> String {
@@ -118,6 +124,10 @@ pub struct TrainArgs {
     /// No per-epoch progress on stderr.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Start the first stage from PyTorch weights (a `.pth` from torch.save(state_dict) or a
+    /// `.safetensors` file, told apart by content) instead of a random initialisation.
+    #[arg(long, value_name = "FILE", conflicts_with = "resume")]
+    pub init: Option<PathBuf>,
     /// Stop as if interrupted after N optimiser steps, with a checkpoint (for testing resume).
     #[arg(long, value_name = "N", hide = true)]
     pub interrupt_after_steps: Option<u64>,
@@ -140,6 +150,7 @@ impl TrainArgs {
             out: PathBuf::from("runs"),
             resume: None,
             quiet: false,
+            init: None,
             interrupt_after_steps: None,
             data: DataArgs {
                 data_dir: None,
@@ -156,8 +167,19 @@ impl TrainArgs {
 #[derive(Debug, Clone, Args)]
 pub struct EvalArgs {
     /// A run folder written by `ae train`.
-    #[arg(value_name = "RUN_FOLDER")]
-    pub run: PathBuf,
+    #[arg(value_name = "RUN_FOLDER", required_unless_present = "weights")]
+    pub run: Option<PathBuf>,
+    /// Evaluate PyTorch weights instead of a run (a `.pth` from torch.save(state_dict) or a
+    /// `.safetensors` file, told apart by content); needs --recipe.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["run", "last"], requires = "recipe")]
+    pub weights: Option<PathBuf>,
+    /// The recipe whose model and test set the --weights are evaluated with.
+    #[arg(long, value_name = "RECIPE", requires = "weights")]
+    pub recipe: Option<String>,
+    /// The recipe's stage (from 1) whose model takes the --weights (default: the stage the
+    /// file was exported from, else the last stage the weights fit).
+    #[arg(long, value_name = "N", requires = "weights")]
+    pub stage: Option<usize>,
     /// Evaluate on another dataset with images of the same shape.
     #[arg(long, value_name = "NAME", value_parser = parse_dataset)]
     pub dataset: Option<DatasetName>,
@@ -172,6 +194,30 @@ pub struct EvalArgs {
     pub json: bool,
     #[command(flatten)]
     pub data: DataArgs,
+    #[command(flatten)]
+    pub device: DeviceArgs,
+}
+
+/// Which checkpoint of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CheckpointChoice {
+    /// The best epoch of the last stage trained.
+    Best,
+    /// The most recent checkpoint.
+    Last,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ExportArgs {
+    /// A run folder written by `ae train`.
+    #[arg(value_name = "RUN_FOLDER")]
+    pub run: PathBuf,
+    /// Which checkpoint to export.
+    #[arg(long, value_enum, default_value_t = CheckpointChoice::Best)]
+    pub checkpoint: CheckpointChoice,
+    /// The safetensors file to write (replaced if it exists).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
     #[command(flatten)]
     pub device: DeviceArgs,
 }

@@ -8,12 +8,18 @@ use crate::cli::EvalArgs;
 use crate::report::{per_class_lines, percent};
 
 pub fn run(args: EvalArgs) -> Result<()> {
+    if let Some(weights) = &args.weights {
+        return crate::weights::eval_weights(&args, weights);
+    }
+    let Some(run) = args.run.clone() else {
+        anyhow::bail!("ae eval needs a RUN_FOLDER, or --weights FILE with --recipe RECIPE");
+    };
     let mut options = EvalOptions::new(args.device.device.open()?);
     options.data = args.data.locator();
     options.dataset = args.dataset;
     options.checkpoint = if args.last { Which::Last } else { Which::Best };
     options.test_limit = args.test_limit;
-    let report = evaluate(&args.run, &options)?;
+    let report = evaluate(&run, &options)?;
     if args.json {
         println!(
             "{}",

@@ -12,6 +12,7 @@ mod failure;
 mod recipes;
 mod report;
 mod train;
+mod weights;
 
 use std::process::ExitCode;
 
@@ -30,6 +31,7 @@ fn main() -> ExitCode {
         Some(Command::Eval(args)) => eval::run(args),
         Some(Command::Datasets(args)) => datasets::run(args),
         Some(Command::Bench(args)) => bench::run(args),
+        Some(Command::Export(args)) => weights::export_run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -23,6 +23,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
     options.progress = !args.quiet;
 
     options.interrupt_after_steps = args.interrupt_after_steps;
+    options.init = args.init.clone();
 
     let summary = match (&args.resume, &args.recipe) {
         (Some(run_dir), None) => {

@@ -51,6 +51,27 @@
 //! assert_eq!(lenet.log_probs(digits).dims(), [2, 10]);
 //! ```
 //!
+//! ## Weights from and for PyTorch
+//!
+//! The [`pytorch`] module loads the notebooks' `state_dict`s (`.pth` or `.safetensors`) into
+//! these models and saves them as safetensors with the notebooks' key names, in a few lines:
+//!
+//! ```no_run
+//! use ae_models::pytorch::{load_pytorch, save_pytorch};
+//! use ae_models::StackedAutoencoderConfig;
+//! use burn::tensor::Device;
+//!
+//! let device = Device::flex();
+//! // A notebook's 784-400-784 autoencoder, saved with torch.save(model.state_dict(), ...).
+//! let autoencoder = load_pytorch(
+//!     StackedAutoencoderConfig::mnist_dense().init(&device),
+//!     "autoencoder.pth".as_ref(),
+//! )?;
+//! // Back for PyTorch: model.load_state_dict(load_file("autoencoder.safetensors"), strict=True)
+//! save_pytorch(&autoencoder, "autoencoder.safetensors".as_ref(), &[])?;
+//! # Ok::<(), ae_models::pytorch::WeightsError>(())
+//! ```
+//!
 //! ## Training on any backend
 //!
 //! Burn's own bilinear interpolation has no backward pass on ndarray (or the GPU backends), so
@@ -62,6 +83,7 @@ mod conv_autoencoder;
 mod dense;
 mod encoder_classifier;
 mod lenet;
+pub mod pytorch;
 mod sparsity;
 mod stacked;
 mod upsample;

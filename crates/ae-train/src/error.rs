@@ -108,6 +108,10 @@ pub enum TrainError {
     /// An option of the call itself is unusable.
     #[error("{0}")]
     InvalidOption(String),
+    /// A PyTorch or safetensors weights file that cannot be read, does not fit the model or
+    /// cannot be written.
+    #[error(transparent)]
+    Weights(#[from] ae_models::pytorch::WeightsError),
 }
 
 fn kept_checkpoint(checkpoint: &Option<PathBuf>) -> String {

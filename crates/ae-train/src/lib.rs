@@ -84,6 +84,7 @@ mod recipe;
 mod report;
 mod run_folder;
 mod train;
+mod weights;
 
 pub use allocator::keep_freed_memory;
 pub use arch::{Arch, GrowSpec, Upsample};
@@ -101,3 +102,4 @@ pub use recipe::{
 };
 pub use run_folder::{DataFileInfo, DatasetInfo, FinalMetrics, Manifest, MetricsFile};
 pub use train::{CHECK_EVERY, RunOptions, RunSummary, read_metrics, resume, train};
+pub use weights::{ExportSummary, WeightsReport, evaluate_weights, export};

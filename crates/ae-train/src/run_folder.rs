@@ -166,6 +166,9 @@ pub struct Manifest {
     pub message: Option<String>,
     /// When the run was resumed, and on which device.
     pub resumed: Vec<String>,
+    /// The PyTorch weights file the first stage started from (`ae train --init`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub init_weights: Option<String>,
 }
 
 /// The result the run ends with: of the last classification stage, or the final MSE.

@@ -26,6 +26,7 @@ use crate::optim::{build_optimizer, learning_rate, load_optimizer};
 use crate::progress::Progress;
 use crate::recipe::{Overrides, Recipe, StageKind, StagePlan, Transition};
 use crate::report::write_outputs;
+use crate::weights::{INIT_MODEL_FILE, initial_net};
 use crate::run_folder::{
     BURN_VERSION, DataFileInfo, DatasetInfo, FinalMetrics, Manifest, MetricsFile, RunFolder,
     backend_name,
@@ -62,6 +63,9 @@ pub struct RunOptions {
     /// Behave as if interrupted once this many optimiser steps were taken by this call
     /// (tests and demonstrations of resuming).
     pub interrupt_after_steps: Option<u64>,
+    /// Start the first stage from these PyTorch weights (`.pth` or safetensors, see
+    /// `ae_models::pytorch`) instead of a random initialisation.
+    pub init: Option<PathBuf>,
 }
 
 impl RunOptions {
@@ -77,6 +81,7 @@ impl RunOptions {
             resume: None,
             handle_signals: true,
             interrupt_after_steps: None,
+            init: None,
         }
     }
 }
@@ -146,6 +151,7 @@ pub fn train(recipe: &Recipe, options: &RunOptions) -> Result<RunSummary, TrainE
         status: "running".into(),
         message: None,
         resumed: Vec::new(),
+        init_weights: options.init.as_ref().map(|p| p.display().to_string()),
     };
     write_json(&folder.manifest(), &manifest)?;
     Session::new(recipe, plan, folder, data, manifest, options).run(None)
@@ -362,6 +368,8 @@ struct Session {
     progress: Progress,
     handle_signals: bool,
     interrupt_after_steps: Option<u64>,
+    /// PyTorch weights for the first stage (`RunOptions::init`).
+    init: Option<PathBuf>,
     steps_this_call: u64,
     total_steps: u64,
     history: Vec<EpochRecord>,
@@ -391,6 +399,7 @@ impl Session {
             progress: Progress::new(options.progress),
             handle_signals: options.handle_signals,
             interrupt_after_steps: options.interrupt_after_steps,
+            init: options.init.clone(),
             steps_this_call: 0,
             total_steps: 0,
             history: Vec::new(),
@@ -464,7 +473,15 @@ impl Session {
     fn run_stages(&mut self, start: Option<(Pointer, CheckpointState)>) -> Result<(), TrainError> {
         let (mut net, mut stage, mut resume_at) = match start {
             None => {
-                let net = Net::build(&self.plan[0].arch, &self.ad, self.seed(&[TAG_INIT, 0]));
+                let seed = self.seed(&[TAG_INIT, 0]);
+                let net = initial_net(
+                    Net::build(&self.plan[0].arch, &self.ad, seed),
+                    &self.plan[0].arch,
+                    self.init.as_deref(),
+                    &self.checkpoints.dir().join(INIT_MODEL_FILE),
+                    &self.ad,
+                    seed,
+                )?;
                 self.save_initial_weights(&net)?;
                 (net, 0, None)
             }
