@@ -24,13 +24,13 @@ fn main() -> ExitCode {
     // Fresh pages for every tensor cost up to half a dense step (see ae_train::keep_freed_memory).
     ae_train::keep_freed_memory();
     let cli = Cli::parse();
-    let result = match cli.command {
+    let result = ae_train::on_compute_threads(move || match cli.command {
         None => train::run(TrainArgs::default_job()),
         Some(Command::Train(args)) => train::run(args),
         Some(Command::Eval(args)) => eval::run(args),
         Some(Command::Datasets(args)) => datasets::run(args),
         Some(Command::Bench(args)) => bench::run(args),
-    };
+    });
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

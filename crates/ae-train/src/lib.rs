@@ -65,6 +65,7 @@
 //! `upsample = "auto" | "burn" | "portable"`) and `kind = "lenet"`. Unknown keys are errors.
 
 mod allocator;
+mod threads;
 mod arch;
 mod bench;
 mod checkpoint;
@@ -86,6 +87,7 @@ mod run_folder;
 mod train;
 
 pub use allocator::keep_freed_memory;
+pub use threads::on_compute_threads;
 pub use arch::{Arch, GrowSpec, Upsample};
 pub use bench::{BenchOptions, BenchRow, bench};
 pub use checkpoint::{Pointer, Which};
