@@ -4,7 +4,8 @@
 //! the dataset, the model and a pipeline of stages; [`train`] runs it on the autodiff version of
 //! a device and writes a run folder (resolved recipe, manifest, metrics CSV/JSON, checkpoints,
 //! plots, weight and reconstruction grids, a self-contained `report.html`); [`resume`] continues
-//! an interrupted run; [`evaluate`] measures a run's checkpoint; [`bench`] times each stage.
+//! an interrupted run; [`evaluate`] measures a run's checkpoint; [`bench`] times each stage;
+//! [`analysis`] looks inside a trained model (code maps, noise robustness, own pictures).
 //!
 //! ```no_run
 //! use ae_train::{Recipe, RunOptions, train};
@@ -65,6 +66,7 @@
 //! `upsample = "auto" | "burn" | "portable"`) and `kind = "lenet"`. Unknown keys are errors.
 
 mod allocator;
+pub mod analysis;
 mod arch;
 mod bench;
 mod checkpoint;
@@ -95,6 +97,7 @@ pub use grids::{image_grid_size, weight_grid_size};
 pub use interrupt::request_interrupt;
 pub use metrics::{ConfusionMatrix, EpochRecord};
 pub use plots::{CONFUSION_SIZE, CURVE_SIZE};
+pub use report::refresh_report;
 pub use recipe::{
     Head, ModelSpec, OptimizerSpec, Overrides, Recipe, Schedule, Sparsity, Stage, StageKind,
     StagePlan, Strategy, Transition,
