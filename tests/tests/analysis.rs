@@ -32,7 +32,7 @@ fn the_analysis_commands_work_on_a_trained_run_and_fail_in_one_line() {
 
     // embed: the autoencoder's 256-d code, PCA by default.
     let out = scratch.ae_ok(&["embed", run_arg, "--limit", "150", "--knn-train", "500"]);
-    assert!(out.contains("encoder: 256-d code of the stacked autoencoder"), "{out}");
+    assert!(out.contains("encoder: 256-d autoencoder code"), "{out}");
     assert!(out.contains("5-NN accuracy of the codes"), "{out}");
     assert!(out.contains("explained variance"), "{out}");
     assert!(run.join("analysis/embedding-pca.png").is_file());

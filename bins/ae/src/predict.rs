@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use ae_train::analysis::{ModelChoice, TrainedModel, predict, reconstruct};
+use ae_train::analysis::{ModelChoice, PictureOptions, TrainedModel, predict, reconstruct};
 use anyhow::Result;
 use clap::Args;
 use serde_json::json;
@@ -13,8 +13,9 @@ const PICTURES_HELP: &str = "\
 Pictures are PNG or JPEG files of any size: they are converted to the dataset's channels \
 (grey for MNIST and Fashion-MNIST, RGB for CIFAR-10), padded to a square, resized to the \
 dataset's image size and transformed as the recipe transforms its data. MNIST digits are \
-white on black, centred, filling most of the frame: pass --invert for a dark drawing on light \
-paper.";
+white on black, fitted into a 20x20 box at the centre of 28x28: pass --invert for a dark drawing \
+on light paper, and --center to crop a drawing to its ink and place it as MNIST digits are \
+placed.";
 
 /// Arguments of `ae predict`.
 #[derive(Debug, Clone, Args)]
@@ -29,6 +30,10 @@ pub struct PredictArgs {
     /// Invert the pictures (dark on light -> light on dark, as MNIST).
     #[arg(long)]
     pub invert: bool,
+    /// Crop each picture to its drawing, fit it into 20/28 of the frame and centre its mass,
+    /// as the MNIST digits were prepared.
+    #[arg(long)]
+    pub center: bool,
     /// How many classes to print per picture.
     #[arg(long, value_name = "N", default_value_t = 3)]
     pub top: usize,
@@ -45,7 +50,7 @@ pub struct PredictArgs {
 pub fn run_predict(args: PredictArgs) -> Result<()> {
     let choice = if args.last { ModelChoice::Last } else { ModelChoice::Best };
     let model = TrainedModel::open(&args.run, choice, &args.device.device.open()?)?;
-    let predictions = predict(&model, &args.images, args.invert, args.top.max(1))?;
+    let predictions = predict(&model, &args.images, picture_options(args.invert, args.center), args.top.max(1))?;
     if args.json {
         let rows: Vec<_> = predictions
             .iter()
@@ -82,6 +87,10 @@ pub struct ReconstructArgs {
     /// Invert the pictures (dark on light -> light on dark, as MNIST).
     #[arg(long)]
     pub invert: bool,
+    /// Crop each picture to its drawing, fit it into 20/28 of the frame and centre its mass,
+    /// as the MNIST digits were prepared.
+    #[arg(long)]
+    pub center: bool,
     #[command(flatten)]
     pub device: DeviceArgs,
 }
@@ -92,7 +101,7 @@ pub fn run_reconstruct(args: ReconstructArgs) -> Result<()> {
         ModelChoice::AutoencoderOrBest,
         &args.device.device.open()?,
     )?;
-    for file in reconstruct(&model, &args.images, args.invert, &args.out)? {
+    for file in reconstruct(&model, &args.images, picture_options(args.invert, args.center), &args.out)? {
         println!(
             "{} -> {} (MSE {:.5})",
             file.image.display(),
@@ -101,4 +110,8 @@ pub fn run_reconstruct(args: ReconstructArgs) -> Result<()> {
         );
     }
     Ok(())
+}
+
+fn picture_options(invert: bool, center: bool) -> PictureOptions {
+    PictureOptions { invert, center }
 }

@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 use ae_data::{DataLocator, DatasetName, Prepared, Resize, load_dataset};
 use ae_train::analysis::{
-    DataChoice, EmbedOptions, ModelChoice, NoiseKind, Projection, RobustnessOptions,
+    DataChoice, EmbedOptions, ModelChoice, NoiseKind, PictureOptions, Projection, RobustnessOptions,
     TrainedModel, embed, parse_levels, predict, reconstruct, robustness, write_png,
 };
 use ae_train::{EvalOptions, Recipe, RunOptions, evaluate, read_metrics, train};
@@ -120,7 +120,7 @@ fn predictions_on_pictures_written_as_png_agree_with_the_model_on_the_tensors() 
         write_png(&path, test.image(i), [1, 28, 28]).unwrap();
         paths.push(path);
     }
-    let predictions = predict(&model, &paths, false, 3).unwrap();
+    let predictions = predict(&model, &paths, PictureOptions::default(), 3).unwrap();
     let probabilities = model.probabilities(test.pixels()).unwrap();
     for (i, p) in predictions.iter().enumerate() {
         let row = &probabilities[i * 10..(i + 1) * 10];
@@ -134,7 +134,7 @@ fn predictions_on_pictures_written_as_png_agree_with_the_model_on_the_tensors() 
     }
     // Inverting a picture changes what the model sees, so at least one prediction changes
     // or loses confidence.
-    let inverted = predict(&model, &paths, true, 1).unwrap();
+    let inverted = predict(&model, &paths, PictureOptions { invert: true, center: false }, 1).unwrap();
     assert!(
         inverted
             .iter()
@@ -147,7 +147,7 @@ fn predictions_on_pictures_written_as_png_agree_with_the_model_on_the_tensors() 
     // beside its reconstruction.
     let auto = TrainedModel::open(run, ModelChoice::AutoencoderOrBest, &Device::flex()).unwrap();
     let out = dir.path().join("rec");
-    let files = reconstruct(&auto, &paths[..2], false, &out).unwrap();
+    let files = reconstruct(&auto, &paths[..2], PictureOptions::default(), &out).unwrap();
     assert_eq!(files.len(), 2);
     assert!(files[0].output.ends_with("digit0-reconstruction.png"));
     assert!(files[0].mse > 0.0 && files[0].mse < 0.2, "{}", files[0].mse);
@@ -175,7 +175,8 @@ fn embedding_writes_the_plot_the_coordinates_and_the_report_section() {
     let csv = std::fs::read_to_string(&report.csv).unwrap();
     assert_eq!(csv.lines().count(), 201);
     assert_eq!(csv.lines().next().unwrap(), "index,label,class,x,y");
-    assert_eq!(png_size(&report.png), (900, 760));
+    let (w, h) = ae_train::analysis::SCATTER_SIZE;
+    assert_eq!(png_size(&report.png), (w as usize, h as usize));
     let html = std::fs::read_to_string(run.join("report.html")).unwrap();
     assert!(html.contains("<h2>Analyses</h2>") && html.contains("ae embed"));
 
@@ -234,7 +235,7 @@ fn bad_inputs_name_what_was_wrong() {
     let model = TrainedModel::open(run, ModelChoice::Best, &device).unwrap();
     let fake = dir.path().join("photo.jpg");
     std::fs::write(&fake, b"GIF89a not really").unwrap();
-    let e = message(predict(&model, &[fake], false, 3).unwrap_err());
+    let e = message(predict(&model, &[fake], PictureOptions::default(), 3).unwrap_err());
     assert!(e.contains("photo.jpg") && e.contains("PNG or JPEG"), "{e}");
 
     // t-SNE on too few points.

@@ -196,7 +196,7 @@ pub fn embed(run_dir: &Path, options: &EmbedOptions) -> Result<EmbedReport, Trai
 
     let code = model.code_description();
     let title = format!(
-        "{}: {} of the {code}, {n} test images; {}-NN accuracy {:.1}%",
+        "{}: {} of the {code} ({n} test images), {}-NN accuracy {:.1}%",
         model.recipe.name,
         match options.projection {
             Projection::Pca => "PCA",

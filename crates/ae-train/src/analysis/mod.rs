@@ -20,7 +20,7 @@ mod tsne;
 
 pub use eigen::symmetric_eigen;
 pub use embed::{EmbedOptions, EmbedReport, Projection, TSNE_MAX_POINTS, embed};
-pub use images::{image_input, read_image, to_dataset_pixels, write_png};
+pub use images::{PictureOptions, image_input, read_image, to_dataset_pixels, write_png};
 pub use knn::{knn_accuracy, knn_predict, squared_distance};
 pub use model::{AnalysisData, DataChoice, ModelChoice, TrainedModel};
 pub use pca::{Pca, pca};

@@ -189,11 +189,14 @@ impl TrainedModel {
         self.arch.code_size()
     }
 
-    /// What the code is, for captions: e.g. "256-d code of the encoder classifier".
+    /// What the code is, for captions: e.g. "256-d autoencoder code".
     pub fn code_description(&self) -> String {
         match &self.arch {
             Arch::Lenet { .. } => "LeNet-5's 84-d penultimate layer".to_string(),
-            arch => format!("{}-d code of the {}", arch.code_size(), arch.kind_name()),
+            Arch::Classifier { .. } => {
+                format!("{}-d code of the classifier's encoder", self.arch.code_size())
+            }
+            arch => format!("{}-d autoencoder code", arch.code_size()),
         }
     }
 

@@ -9,7 +9,7 @@ use crate::error::TrainError;
 use crate::plots::{FONT, render, text_err};
 
 /// Size of the embedding scatter plot.
-pub const SCATTER_SIZE: (u32, u32) = (900, 760);
+pub const SCATTER_SIZE: (u32, u32) = (1000, 800);
 /// Size of the robustness plot.
 pub const ROBUSTNESS_SIZE: (u32, u32) = (960, 600);
 
@@ -54,7 +54,7 @@ pub fn scatter_plot(
         // Room on the right for the legend.
         let legend_room = 0.22 * (x_range.end - x_range.start);
         let mut chart = ChartBuilder::on(root)
-            .caption(title, (FONT, 17))
+            .caption(title, (FONT, 16))
             .margin(16)
             .x_label_area_size(42)
             .y_label_area_size(64)
@@ -103,12 +103,13 @@ pub fn scatter_plot(
     })
 }
 
-/// One line per run: `metric` against the noise level.
+/// One line per run: the metric against the noise level; y labels with `decimals` digits.
 pub fn robustness_plot(
     levels: &[f64],
     curves: &[(String, Vec<f64>)],
     title: &str,
     axis_names: [&str; 2],
+    decimals: usize,
     path: &Path,
 ) -> Result<(), TrainError> {
     render(path, ROBUSTNESS_SIZE, |root| {
@@ -131,7 +132,7 @@ pub fn robustness_plot(
             .axis_desc_style((FONT, 15))
             .light_line_style(WHITE)
             .x_label_formatter(&|x| format!("{x:.2}"))
-            .y_label_formatter(&|y| format!("{y:.3}"))
+            .y_label_formatter(&|y| format!("{y:.decimals$}"))
             .draw()
             .map_err(text_err)?;
         for (i, (name, values)) in curves.iter().enumerate() {

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::images::image_input;
+use super::images::{PictureOptions, image_input};
 use super::model::TrainedModel;
 use crate::error::TrainError;
 use crate::files::create_dir;
@@ -27,13 +27,17 @@ pub struct Prediction {
 }
 
 /// The model inputs of `paths`, one after the other: `[n, c, h, w]` flattened.
-pub fn inputs(model: &TrainedModel, paths: &[PathBuf], invert: bool) -> Result<Vec<f32>, TrainError> {
+pub fn inputs(
+    model: &TrainedModel,
+    paths: &[PathBuf],
+    options: PictureOptions,
+) -> Result<Vec<f32>, TrainError> {
     if paths.is_empty() {
         return Err(TrainError::InvalidOption("no image given".into()));
     }
     let mut all = Vec::new();
     for path in paths {
-        all.extend(image_input(path, model.recipe.dataset, model.recipe.resize, invert)?);
+        all.extend(image_input(path, model.recipe.dataset, model.recipe.resize, options)?);
     }
     Ok(all)
 }
@@ -42,10 +46,10 @@ pub fn inputs(model: &TrainedModel, paths: &[PathBuf], invert: bool) -> Result<V
 pub fn predict(
     model: &TrainedModel,
     paths: &[PathBuf],
-    invert: bool,
+    options: PictureOptions,
     top: usize,
 ) -> Result<Vec<Prediction>, TrainError> {
-    let probabilities = model.probabilities(&inputs(model, paths, invert)?)?;
+    let probabilities = model.probabilities(&inputs(model, paths, options)?)?;
     let names = model.recipe.dataset.class_names();
     let classes = probabilities.len() / paths.len();
     Ok(paths
@@ -87,10 +91,10 @@ pub struct ReconstructionFile {
 pub fn reconstruct(
     model: &TrainedModel,
     paths: &[PathBuf],
-    invert: bool,
+    options: PictureOptions,
     out_dir: &Path,
 ) -> Result<Vec<ReconstructionFile>, TrainError> {
-    let inputs = inputs(model, paths, invert)?;
+    let inputs = inputs(model, paths, options)?;
     let outputs = model.reconstructions(&inputs)?;
     create_dir(out_dir)?;
     let shape = model.input_shape()?;

@@ -314,10 +314,10 @@ impl RobustnessReport {
         }
         write_atomic(&csv, text.as_bytes())?;
         let levels: Vec<f64> = self.levels.iter().map(|&l| f64::from(l)).collect();
-        let (scale, y_name) = if self.metric == "mse" {
-            (1.0, "test MSE against the clean image")
+        let (scale, y_name, decimals) = if self.metric == "mse" {
+            (1.0, "test MSE against the clean image", 4)
         } else {
-            (100.0, "test accuracy %")
+            (100.0, "test accuracy %", 0)
         };
         let lines: Vec<(String, Vec<f64>)> = self
             .curves
@@ -334,7 +334,14 @@ impl RobustnessReport {
             if self.metric == "mse" { "Reconstruction" } else { "Accuracy" },
             self.noise.as_str()
         );
-        robustness_plot(&levels, &lines, &title, [self.noise.level_name(), y_name], &png)?;
+        robustness_plot(
+            &levels,
+            &lines,
+            &title,
+            [self.noise.level_name(), y_name],
+            decimals,
+            &png,
+        )?;
         write_json(&dir.join(format!("{stem}.json")), self)?;
         Ok((csv, png))
     }
