@@ -82,10 +82,12 @@ pub fn run(args: EmbedArgs) -> Result<()> {
         None => println!("projection: t-SNE (perplexity 30), {:.1} s", report.projection_seconds),
     }
     println!(
-        "{}-NN accuracy of the codes: {} (test images against {} training codes)",
+        "{}-NN accuracy of the codes: {} (test images against {} training codes; on the raw \
+         pixels: {})",
         report.knn_k,
         percent(report.knn_accuracy),
-        report.knn_reference
+        report.knn_reference,
+        percent(report.knn_pixels_accuracy)
     );
     println!("plot: {}", report.png.display());
     println!("csv: {}", report.csv.display());

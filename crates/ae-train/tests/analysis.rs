@@ -170,6 +170,7 @@ fn embedding_writes_the_plot_the_coordinates_and_the_report_section() {
     assert_eq!(report.knn_reference, 1000);
     // Even after one epoch the code separates digits far better than chance (10%).
     assert!(report.knn_accuracy > 0.5, "k-NN accuracy {}", report.knn_accuracy);
+    assert!(report.knn_pixels_accuracy > 0.5, "pixels {}", report.knn_pixels_accuracy);
     let [a, b] = report.explained_variance.unwrap();
     assert!(a >= b && b > 0.0 && a + b <= 1.0);
     let csv = std::fs::read_to_string(&report.csv).unwrap();

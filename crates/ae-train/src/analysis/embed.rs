@@ -108,6 +108,8 @@ pub struct EmbedReport {
     pub knn_k: usize,
     pub knn_reference: usize,
     pub knn_accuracy: f64,
+    /// The same k-NN classifier on the raw pixels, for comparison.
+    pub knn_pixels_accuracy: f64,
     pub png: PathBuf,
     pub csv: PathBuf,
 }
@@ -159,6 +161,15 @@ pub fn embed(run_dir: &Path, options: &EmbedOptions) -> Result<EmbedReport, Trai
         &codes,
         data.test.labels(),
         dim,
+        options.k,
+    );
+    // The same classifier on the raw pixels: what the code adds (or loses).
+    let knn_pixels = knn_accuracy(
+        data.train.pixels(),
+        data.train.labels(),
+        data.test.pixels(),
+        data.test.labels(),
+        data.test.image_len(),
         options.k,
     );
 
@@ -235,6 +246,7 @@ pub fn embed(run_dir: &Path, options: &EmbedOptions) -> Result<EmbedReport, Trai
         knn_k: options.k,
         knn_reference: data.train.len(),
         knn_accuracy: knn,
+        knn_pixels_accuracy: knn_pixels,
         png,
         csv,
     };
