@@ -17,14 +17,25 @@ fn write_stroke_png(path: &Path) {
     let mut encoder = png::Encoder::new(std::io::BufWriter::new(file), 28, 28);
     encoder.set_color(png::ColorType::Grayscale);
     encoder.set_depth(png::BitDepth::Eight);
-    encoder.write_header().unwrap().write_image_data(&pixels).unwrap();
+    encoder
+        .write_header()
+        .unwrap()
+        .write_image_data(&pixels)
+        .unwrap();
 }
 
 #[test]
 fn the_analysis_commands_work_on_a_trained_run_and_fail_in_one_line() {
     let scratch = Scratch::new();
     let stdout = scratch.ae_ok(&[
-        "train", "stacked-mnist", "--epochs", "1", "--limit", "500", "--test-limit", "200",
+        "train",
+        "stacked-mnist",
+        "--epochs",
+        "1",
+        "--limit",
+        "500",
+        "--test-limit",
+        "200",
         "--quiet",
     ]);
     let run = run_folder(&stdout, scratch.path());
@@ -44,7 +55,10 @@ fn the_analysis_commands_work_on_a_trained_run_and_fail_in_one_line() {
     let eval: serde_json::Value = serde_json::from_str(&eval).unwrap();
     let accuracy = eval["test_accuracy"].as_f64().unwrap();
     let table = scratch.ae_ok(&["robustness", run_arg, "--levels", "0,0.5"]);
-    let level0 = table.lines().find(|l| l.trim_start().starts_with("0 ")).unwrap();
+    let level0 = table
+        .lines()
+        .find(|l| l.trim_start().starts_with("0 "))
+        .unwrap();
     assert!(
         level0.ends_with(&format!("{:.2}%", 100.0 * accuracy)),
         "{table}\nvs eval {accuracy}"
@@ -71,7 +85,12 @@ fn the_analysis_commands_work_on_a_trained_run_and_fail_in_one_line() {
     assert!(total > 0.0 && total <= 1.0 + 1e-6);
     let out = scratch.ae_ok(&["reconstruct", run_arg, pic, "--out", "rec"]);
     assert!(out.contains("stroke-reconstruction.png"), "{out}");
-    assert!(scratch.path().join("rec/stroke-reconstruction.png").is_file());
+    assert!(
+        scratch
+            .path()
+            .join("rec/stroke-reconstruction.png")
+            .is_file()
+    );
 
     // Bad input: one line naming what was wrong.
     let out = scratch.ae(&["embed", run_arg, "--method", "umap"]);

@@ -79,7 +79,10 @@ pub fn run(args: EmbedArgs) -> Result<()> {
             percent(b),
             percent(a + b)
         ),
-        None => println!("projection: t-SNE (perplexity 30), {:.1} s", report.projection_seconds),
+        None => println!(
+            "projection: t-SNE (perplexity 30), {:.1} s",
+            report.projection_seconds
+        ),
     }
     println!(
         "{}-NN accuracy of the codes: {} (test images against {} training codes; on the raw \

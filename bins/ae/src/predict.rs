@@ -48,9 +48,18 @@ pub struct PredictArgs {
 }
 
 pub fn run_predict(args: PredictArgs) -> Result<()> {
-    let choice = if args.last { ModelChoice::Last } else { ModelChoice::Best };
+    let choice = if args.last {
+        ModelChoice::Last
+    } else {
+        ModelChoice::Best
+    };
     let model = TrainedModel::open(&args.run, choice, &args.device.device.open()?)?;
-    let predictions = predict(&model, &args.images, picture_options(args.invert, args.center), args.top.max(1))?;
+    let predictions = predict(
+        &model,
+        &args.images,
+        picture_options(args.invert, args.center),
+        args.top.max(1),
+    )?;
     if args.json {
         let rows: Vec<_> = predictions
             .iter()
@@ -101,7 +110,12 @@ pub fn run_reconstruct(args: ReconstructArgs) -> Result<()> {
         ModelChoice::AutoencoderOrBest,
         &args.device.device.open()?,
     )?;
-    for file in reconstruct(&model, &args.images, picture_options(args.invert, args.center), &args.out)? {
+    for file in reconstruct(
+        &model,
+        &args.images,
+        picture_options(args.invert, args.center),
+        &args.out,
+    )? {
         println!(
             "{} -> {} (MSE {:.5})",
             file.image.display(),

@@ -81,8 +81,10 @@ pub fn evaluate(run_dir: &Path, options: &EvalOptions) -> Result<EvalReport, Tra
         test_limit: options.test_limit,
         train_limit: None,
     })?;
-    let noise_seed =
-        ae_data::derive_seed(model.recipe.seed, &[TAG_TEST_NOISE, model.stage_index as u64]);
+    let noise_seed = ae_data::derive_seed(
+        model.recipe.seed,
+        &[TAG_TEST_NOISE, model.stage_index as u64],
+    );
     let metrics = evaluate_net(
         model.net(),
         &data.test,

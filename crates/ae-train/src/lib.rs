@@ -97,10 +97,10 @@ pub use grids::{image_grid_size, weight_grid_size};
 pub use interrupt::request_interrupt;
 pub use metrics::{ConfusionMatrix, EpochRecord};
 pub use plots::{CONFUSION_SIZE, CURVE_SIZE};
-pub use report::refresh_report;
 pub use recipe::{
     Head, ModelSpec, OptimizerSpec, Overrides, Recipe, Schedule, Sparsity, Stage, StageKind,
     StagePlan, Strategy, Transition,
 };
+pub use report::refresh_report;
 pub use run_folder::{DataFileInfo, DatasetInfo, FinalMetrics, Manifest, MetricsFile};
 pub use train::{CHECK_EVERY, RunOptions, RunSummary, read_metrics, resume, train};

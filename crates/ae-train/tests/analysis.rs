@@ -7,8 +7,9 @@ use std::sync::OnceLock;
 
 use ae_data::{DataLocator, DatasetName, Prepared, Resize, load_dataset};
 use ae_train::analysis::{
-    DataChoice, EmbedOptions, ModelChoice, NoiseKind, PictureOptions, Projection, RobustnessOptions,
-    TrainedModel, embed, parse_levels, predict, reconstruct, robustness, write_png,
+    DataChoice, EmbedOptions, ModelChoice, NoiseKind, PictureOptions, Projection,
+    RobustnessOptions, TrainedModel, embed, parse_levels, predict, reconstruct, robustness,
+    write_png,
 };
 use ae_train::{EvalOptions, Recipe, RunOptions, evaluate, read_metrics, train};
 use burn::tensor::Device;
@@ -93,9 +94,17 @@ fn robustness_at_level_zero_equals_the_evaluation() {
     let report = robustness(&[run.to_path_buf()], &options).unwrap();
     assert_eq!(report.metric, "mse");
     let metrics = read_metrics(run).unwrap();
-    let recorded = metrics.epochs.iter().find(|r| r.stage == 1).unwrap().test_loss;
+    let recorded = metrics
+        .epochs
+        .iter()
+        .find(|r| r.stage == 1)
+        .unwrap()
+        .test_loss;
     let measured = report.curves[0].values[0];
-    assert!((measured - recorded).abs() <= 1e-9 * recorded, "{measured} vs {recorded}");
+    assert!(
+        (measured - recorded).abs() <= 1e-9 * recorded,
+        "{measured} vs {recorded}"
+    );
     assert!(report.curves[0].values[1] > measured);
 
     // Written files: a CSV row per run and level, the plot.
@@ -134,7 +143,16 @@ fn predictions_on_pictures_written_as_png_agree_with_the_model_on_the_tensors() 
     }
     // Inverting a picture changes what the model sees, so at least one prediction changes
     // or loses confidence.
-    let inverted = predict(&model, &paths, PictureOptions { invert: true, center: false }, 1).unwrap();
+    let inverted = predict(
+        &model,
+        &paths,
+        PictureOptions {
+            invert: true,
+            center: false,
+        },
+        1,
+    )
+    .unwrap();
     assert!(
         inverted
             .iter()
@@ -169,8 +187,16 @@ fn embedding_writes_the_plot_the_coordinates_and_the_report_section() {
     assert_eq!(report.points, 200);
     assert_eq!(report.knn_reference, 1000);
     // Even after one epoch the code separates digits far better than chance (10%).
-    assert!(report.knn_accuracy > 0.5, "k-NN accuracy {}", report.knn_accuracy);
-    assert!(report.knn_pixels_accuracy > 0.5, "pixels {}", report.knn_pixels_accuracy);
+    assert!(
+        report.knn_accuracy > 0.5,
+        "k-NN accuracy {}",
+        report.knn_accuracy
+    );
+    assert!(
+        report.knn_pixels_accuracy > 0.5,
+        "pixels {}",
+        report.knn_pixels_accuracy
+    );
     let [a, b] = report.explained_variance.unwrap();
     assert!(a >= b && b > 0.0 && a + b <= 1.0);
     let csv = std::fs::read_to_string(&report.csv).unwrap();
@@ -205,14 +231,20 @@ fn bad_inputs_name_what_was_wrong() {
         std::fs::copy(run.join(file), bare.join(file)).unwrap();
     }
     let e = message(TrainedModel::open(&bare, ModelChoice::Best, &device).unwrap_err());
-    assert!(e.contains("bare-run") && e.contains("no trained model"), "{e}");
+    assert!(
+        e.contains("bare-run") && e.contains("no trained model"),
+        "{e}"
+    );
 
     // A run whose autoencoder pointer is gone (as in a recipe without autoencoder).
     let no_ae = dir.path().join("no-ae");
     copy_dir(run, &no_ae);
     std::fs::remove_file(no_ae.join("checkpoints/autoencoder.json")).unwrap();
     let e = message(TrainedModel::open(&no_ae, ModelChoice::Autoencoder, &device).unwrap_err());
-    assert!(e.contains("no-ae") && e.contains("no trained autoencoder"), "{e}");
+    assert!(
+        e.contains("no-ae") && e.contains("no trained autoencoder"),
+        "{e}"
+    );
     // ... so reconstruct falls back to the classifier, which cannot reconstruct.
     let classifier = TrainedModel::open(&no_ae, ModelChoice::AutoencoderOrBest, &device).unwrap();
     let e = message(classifier.reconstructions(&[0.0; 784]).unwrap_err());
@@ -220,7 +252,10 @@ fn bad_inputs_name_what_was_wrong() {
 
     // Unknown method, noise and checkpoint names; empty level list.
     let e = message(Projection::parse("umap").unwrap_err());
-    assert!(e.contains("unknown method 'umap'") && e.contains("pca or tsne"), "{e}");
+    assert!(
+        e.contains("unknown method 'umap'") && e.contains("pca or tsne"),
+        "{e}"
+    );
     let e = message(NoiseKind::parse("blur").unwrap_err());
     assert!(e.contains("unknown noise 'blur'"), "{e}");
     let e = message(ModelChoice::parse("first").unwrap_err());
@@ -246,7 +281,10 @@ fn bad_inputs_name_what_was_wrong() {
     options.limit = 50;
     options.out_dir = Some(dir.path().join("out"));
     let e = message(embed(run, &options).unwrap_err());
-    assert!(e.contains("t-SNE") && e.contains("at least 91 points"), "{e}");
+    assert!(
+        e.contains("t-SNE") && e.contains("at least 91 points"),
+        "{e}"
+    );
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -263,7 +301,70 @@ fn copy_dir(from: &Path, to: &Path) {
 
 fn png_size(path: &Path) -> (usize, usize) {
     let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let reader = png::Decoder::new(std::io::BufReader::new(file)).read_info().unwrap();
+    let reader = png::Decoder::new(std::io::BufReader::new(file))
+        .read_info()
+        .unwrap();
     let info = reader.info();
     (info.width as usize, info.height as usize)
+}
+
+/// LeNet-5 for a few steps on 32 × 32 digits (bilinear resize).
+const LENET: &str = r#"
+name = "lenet-analysis-test"
+dataset = "mnist-mini"
+resize = "bilinear32"
+batch_size = 50
+limit = 300
+test_limit = 200
+
+[model]
+kind = "lenet"
+
+[[stages]]
+name = "lenet5"
+kind = "classification"
+epochs = 1
+optimizer = { kind = "adam", lr = 1e-3 }
+"#;
+
+#[test]
+fn lenet_runs_embed_their_84_features_and_have_no_autoencoder() {
+    let out = tempfile::tempdir().unwrap();
+    let mut run_options = RunOptions::new(Device::flex());
+    run_options.data = mini_data();
+    run_options.out_dir = out.path().to_path_buf();
+    run_options.progress = false;
+    run_options.handle_signals = false;
+    let recipe = Recipe::from_toml_str(LENET, "test recipe").unwrap();
+    let run = train(&recipe, &run_options).unwrap().run_dir;
+    assert!(!run.join("checkpoints/autoencoder.json").exists());
+
+    let mut options = EmbedOptions::new(Device::flex());
+    options.data = data_choice();
+    options.limit = 100;
+    options.knn_reference = 300;
+    let report = embed(&run, &options).unwrap();
+    assert_eq!(report.code_size, 84);
+    assert_eq!(report.code, "LeNet-5's 84-d penultimate layer");
+
+    // Pictures go through the recipe's bilinear 32 × 32 resize, like the test set.
+    let model = TrainedModel::open(&run, ModelChoice::Best, &Device::flex()).unwrap();
+    let data = load_dataset(DatasetName::MnistMini, &mini_data()).unwrap();
+    let raw = data.test.take(3).unwrap();
+    let prepared = Prepared::new(&raw, Resize::Bilinear32);
+    let dir = tempfile::tempdir().unwrap();
+    let mut paths = Vec::new();
+    for i in 0..3 {
+        let path = dir.path().join(format!("d{i}.png"));
+        let pixels: Vec<f32> = raw.image(i).iter().map(|&b| f32::from(b) / 255.0).collect();
+        write_png(&path, &pixels, [1, 28, 28]).unwrap();
+        paths.push(path);
+    }
+    let inputs = ae_train::analysis::inputs(&model, &paths, PictureOptions::default()).unwrap();
+    assert_eq!(inputs, prepared.pixels());
+
+    let e = TrainedModel::open(&run, ModelChoice::Autoencoder, &Device::flex())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("no trained autoencoder"), "{e}");
 }

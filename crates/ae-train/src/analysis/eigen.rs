@@ -31,9 +31,7 @@ pub fn symmetric_eigen(a: &[f64], n: usize) -> (Vec<f64>, Vec<Vec<f64>>) {
 /// diagonal, `e` the sub-diagonal (in `e[1..]`), `v` the accumulated orthogonal transformation.
 fn tridiagonalize(v: &mut [Vec<f64>], d: &mut [f64], e: &mut [f64]) {
     let n = d.len();
-    for j in 0..n {
-        d[j] = v[n - 1][j];
-    }
+    d.copy_from_slice(&v[n - 1]);
     for i in (1..n).rev() {
         let scale: f64 = d[..i].iter().map(|x| x.abs()).sum();
         let mut h = 0.0;
@@ -45,9 +43,9 @@ fn tridiagonalize(v: &mut [Vec<f64>], d: &mut [f64], e: &mut [f64]) {
                 v[j][i] = 0.0;
             }
         } else {
-            for k in 0..i {
-                d[k] /= scale;
-                h += d[k] * d[k];
+            for x in d[..i].iter_mut() {
+                *x /= scale;
+                h += *x * *x;
             }
             let mut f = d[i - 1];
             let mut g = h.sqrt();
@@ -225,7 +223,9 @@ mod tests {
         assert!(values.windows(2).all(|w| w[0] >= w[1]));
         for i in 0..n {
             for j in 0..n {
-                let rebuilt: f64 = (0..n).map(|k| values[k] * vectors[k][i] * vectors[k][j]).sum();
+                let rebuilt: f64 = (0..n)
+                    .map(|k| values[k] * vectors[k][i] * vectors[k][j])
+                    .sum();
                 assert!((rebuilt - a[i * n + j]).abs() < 1e-10, "A[{i}][{j}]");
                 let dot: f64 = (0..n).map(|k| vectors[i][k] * vectors[j][k]).sum();
                 let expected = if i == j { 1.0 } else { 0.0 };

@@ -119,7 +119,9 @@ pub struct EmbedReport {
 pub fn embed(run_dir: &Path, options: &EmbedOptions) -> Result<EmbedReport, TrainError> {
     for (name, value) in [("--limit", options.limit), ("--k", options.k)] {
         if value == 0 {
-            return Err(TrainError::InvalidOption(format!("{name} 0: expected at least 1")));
+            return Err(TrainError::InvalidOption(format!(
+                "{name} 0: expected at least 1"
+            )));
         }
     }
     let model = TrainedModel::open(run_dir, options.checkpoint, &options.device)?;
@@ -182,7 +184,10 @@ pub fn embed(run_dir: &Path, options: &EmbedOptions) -> Result<EmbedReport, Trai
                 .iter()
                 .map(|p| [p[0], p.get(1).copied().unwrap_or(0.0)])
                 .collect::<Vec<_>>();
-            let explained = [result.explained[0], result.explained.get(1).copied().unwrap_or(0.0)];
+            let explained = [
+                result.explained[0],
+                result.explained.get(1).copied().unwrap_or(0.0),
+            ];
             (points, Some(explained))
         }
         Projection::Tsne => (tsne(&codes, dim, &tsne_config), None),
@@ -201,7 +206,11 @@ pub fn embed(run_dir: &Path, options: &EmbedOptions) -> Result<EmbedReport, Trai
 
     let mut text = String::from("index,label,class,x,y\n");
     for (i, (p, &label)) in points.iter().zip(data.test.labels()).enumerate() {
-        let _ = writeln!(text, "{i},{label},{},{},{}", names[label as usize], p[0], p[1]);
+        let _ = writeln!(
+            text,
+            "{i},{label},{},{},{}",
+            names[label as usize], p[0], p[1]
+        );
     }
     write_atomic(&csv, text.as_bytes())?;
 

@@ -49,8 +49,7 @@ pub fn read_image(path: &Path) -> Result<DynamicImage, TrainError> {
         message,
     };
     let bytes = std::fs::read(path).map_err(|e| fail(format!("cannot read: {e}")))?;
-    let format = image::guess_format(&bytes)
-        .map_err(|_| fail("not a PNG or JPEG file".into()))?;
+    let format = image::guess_format(&bytes).map_err(|_| fail("not a PNG or JPEG file".into()))?;
     if !matches!(format, image::ImageFormat::Png | image::ImageFormat::Jpeg) {
         return Err(fail(format!("is {format:?}, expected a PNG or JPEG file")));
     }
@@ -65,7 +64,11 @@ pub fn read_image(path: &Path) -> Result<DynamicImage, TrainError> {
 /// `picture` as `[c, h, w]` bytes: alpha laid over the paper (black, or white when inverting),
 /// inverted if asked, cropped and centred if asked, padded with black to a centred square,
 /// resized (bilinear, scale-aware when shrinking), and reduced to grey when `c` is 1.
-pub fn to_dataset_pixels(picture: &DynamicImage, shape: [usize; 3], options: PictureOptions) -> Vec<u8> {
+pub fn to_dataset_pixels(
+    picture: &DynamicImage,
+    shape: [usize; 3],
+    options: PictureOptions,
+) -> Vec<u8> {
     let [c, h, w] = shape;
     let paper: f32 = if options.invert { 255.0 } else { 0.0 };
     let rgba = picture.to_rgba8();
@@ -109,7 +112,12 @@ fn square(picture: &RgbImage) -> DynamicImage {
     let (pw, ph) = picture.dimensions();
     let side = pw.max(ph);
     let mut out = RgbImage::new(side, side);
-    image::imageops::replace(&mut out, picture, i64::from((side - pw) / 2), i64::from((side - ph) / 2));
+    image::imageops::replace(
+        &mut out,
+        picture,
+        i64::from((side - pw) / 2),
+        i64::from((side - ph) / 2),
+    );
     DynamicImage::ImageRgb8(out)
 }
 
@@ -170,8 +178,12 @@ pub fn write_png(path: &Path, pixels: &[f32], shape: [usize; 3]) -> Result<(), T
     }
     let byte = |v: f32| (v.clamp(0.0, 1.0) * 255.0).round() as u8;
     let picture = if c == 1 {
-        image::GrayImage::from_raw(w as u32, h as u32, pixels.iter().map(|&v| byte(v)).collect())
-            .map(DynamicImage::ImageLuma8)
+        image::GrayImage::from_raw(
+            w as u32,
+            h as u32,
+            pixels.iter().map(|&v| byte(v)).collect(),
+        )
+        .map(DynamicImage::ImageLuma8)
     } else {
         let rgb = (0..h * w)
             .flat_map(|i| (0..3).map(move |ch| byte(pixels[ch * h * w + i])))
@@ -181,7 +193,10 @@ pub fn write_png(path: &Path, pixels: &[f32], shape: [usize; 3]) -> Result<(), T
     .ok_or_else(|| fail("the pixel buffer does not match the picture size".into()))?;
     let mut bytes = Vec::new();
     picture
-        .write_to(&mut std::io::Cursor::new(&mut bytes), image::ImageFormat::Png)
+        .write_to(
+            &mut std::io::Cursor::new(&mut bytes),
+            image::ImageFormat::Png,
+        )
         .map_err(|e| fail(format!("cannot encode PNG: {e}")))?;
     crate::files::write_atomic(path, &bytes)
 }
@@ -196,15 +211,36 @@ mod tests {
         let path = dir.path().join("digit.png");
         let pixels: Vec<f32> = (0..784).map(|i| ((i * 7) % 256) as f32 / 255.0).collect();
         write_png(&path, &pixels, [1, 28, 28]).unwrap();
-        let input = image_input(&path, DatasetName::MnistMini, Resize::Keep, PictureOptions::default()).unwrap();
+        let input = image_input(
+            &path,
+            DatasetName::MnistMini,
+            Resize::Keep,
+            PictureOptions::default(),
+        )
+        .unwrap();
         assert_eq!(input, pixels);
         // Inverted, each value v becomes 1 − v.
-        let inverted = image_input(&path, DatasetName::MnistMini, Resize::Keep, PictureOptions { invert: true, center: false }).unwrap();
+        let inverted = image_input(
+            &path,
+            DatasetName::MnistMini,
+            Resize::Keep,
+            PictureOptions {
+                invert: true,
+                center: false,
+            },
+        )
+        .unwrap();
         for (a, b) in inverted.iter().zip(&pixels) {
             assert!((a - (1.0 - b)).abs() < 1e-6);
         }
         // pad32 puts the same 28 × 28 in the middle of 32 × 32 zeros.
-        let padded = image_input(&path, DatasetName::MnistMini, Resize::Pad32, PictureOptions::default()).unwrap();
+        let padded = image_input(
+            &path,
+            DatasetName::MnistMini,
+            Resize::Pad32,
+            PictureOptions::default(),
+        )
+        .unwrap();
         assert_eq!(padded.len(), 1024);
         assert_eq!(padded[2 * 32 + 2], pixels[0]);
         assert_eq!(padded[0], 0.0);
@@ -214,7 +250,8 @@ mod tests {
     fn a_larger_wide_picture_is_padded_to_a_square_and_shrunk() {
         // A 112 × 56 white picture: padded to 112 × 112 with black above and below, then shrunk
         // to 28 × 28, it is white in rows 7..21 and black in the top and bottom 7 rows.
-        let picture = DynamicImage::ImageLuma8(image::GrayImage::from_pixel(112, 56, image::Luma([255])));
+        let picture =
+            DynamicImage::ImageLuma8(image::GrayImage::from_pixel(112, 56, image::Luma([255])));
         let out = to_dataset_pixels(&picture, [1, 28, 28], PictureOptions::default());
         assert_eq!(out[3 * 28 + 14], 0);
         assert_eq!(out[14 * 28 + 14], 255);
@@ -230,7 +267,10 @@ mod tests {
                 page.put_pixel(x, y, image::Rgb([0, 0, 0]));
             }
         }
-        let options = PictureOptions { invert: true, center: true };
+        let options = PictureOptions {
+            invert: true,
+            center: true,
+        };
         let out = to_dataset_pixels(&DynamicImage::ImageRgb8(page), [1, 28, 28], options);
         // The bar (2:1) becomes 10 × 20 pixels: columns 9..19, rows 4..24 around the centre.
         let lit: Vec<(usize, usize)> = (0..784)
@@ -238,8 +278,14 @@ mod tests {
             .map(|i| (i % 28, i / 28))
             .collect();
         let (xs, ys): (Vec<usize>, Vec<usize>) = lit.iter().copied().unzip();
-        assert_eq!((*xs.iter().min().unwrap(), *xs.iter().max().unwrap()), (9, 18));
-        assert_eq!((*ys.iter().min().unwrap(), *ys.iter().max().unwrap()), (4, 23));
+        assert_eq!(
+            (*xs.iter().min().unwrap(), *xs.iter().max().unwrap()),
+            (9, 18)
+        );
+        assert_eq!(
+            (*ys.iter().min().unwrap(), *ys.iter().max().unwrap()),
+            (4, 23)
+        );
         assert_eq!(lit.len(), 200);
     }
 
@@ -249,10 +295,16 @@ mod tests {
         let text = dir.path().join("notes.png");
         std::fs::write(&text, "not an image").unwrap();
         let e = read_image(&text).unwrap_err().to_string();
-        assert!(e.contains("notes.png") && e.contains("not a PNG or JPEG"), "{e}");
+        assert!(
+            e.contains("notes.png") && e.contains("not a PNG or JPEG"),
+            "{e}"
+        );
         let missing = dir.path().join("missing.png");
         let e = read_image(&missing).unwrap_err().to_string();
-        assert!(e.contains("missing.png") && e.contains("cannot read"), "{e}");
+        assert!(
+            e.contains("missing.png") && e.contains("cannot read"),
+            "{e}"
+        );
         let mut truncated = Vec::new();
         write_png(&dir.path().join("ok.png"), &[0.5; 784], [1, 28, 28]).unwrap();
         truncated.extend_from_slice(&std::fs::read(dir.path().join("ok.png")).unwrap()[..40]);

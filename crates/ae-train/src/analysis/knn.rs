@@ -12,7 +12,11 @@ pub fn squared_distance(a: &[f32], b: &[f32]) -> f32 {
             lanes[k] += d * d;
         }
     }
-    let tail: f32 = a_rest.iter().zip(b_rest).map(|(x, y)| (x - y) * (x - y)).sum();
+    let tail: f32 = a_rest
+        .iter()
+        .zip(b_rest)
+        .map(|(x, y)| (x - y) * (x - y))
+        .sum();
     lanes.iter().sum::<f32>() + tail
 }
 
@@ -54,9 +58,20 @@ pub fn knn_accuracy(
     dim: usize,
     k: usize,
 ) -> f64 {
-    assert_eq!(reference.len(), reference_labels.len() * dim, "knn: reference rows vs labels");
-    assert_eq!(queries.len(), query_labels.len() * dim, "knn: query rows vs labels");
-    assert!(k >= 1 && !reference_labels.is_empty(), "knn needs k ≥ 1 and a reference set");
+    assert_eq!(
+        reference.len(),
+        reference_labels.len() * dim,
+        "knn: reference rows vs labels"
+    );
+    assert_eq!(
+        queries.len(),
+        query_labels.len() * dim,
+        "knn: query rows vs labels"
+    );
+    assert!(
+        k >= 1 && !reference_labels.is_empty(),
+        "knn needs k ≥ 1 and a reference set"
+    );
     let correct = queries
         .chunks_exact(dim)
         .zip(query_labels)
@@ -92,12 +107,21 @@ mod tests {
         //   6.4 (label 0): 1-NN: 2 (4.4) vs 10 (3.6) -> 1 ✗; 3-NN: 10, 2, 11 -> 1 ✗
         let queries = [0.5, 11.5, 5.0, 7.5, 6.4];
         let query_labels = [0, 1, 1, 1, 0];
-        assert_eq!(knn_accuracy(&reference, &labels, &queries, &query_labels, 1, 1), 0.6);
-        assert_eq!(knn_accuracy(&reference, &labels, &queries, &query_labels, 1, 3), 0.6);
+        assert_eq!(
+            knn_accuracy(&reference, &labels, &queries, &query_labels, 1, 1),
+            0.6
+        );
+        assert_eq!(
+            knn_accuracy(&reference, &labels, &queries, &query_labels, 1, 3),
+            0.6
+        );
         // 5-NN at 6.4: 10 (3.6), 2 (4.4), 11 (4.6), 1 (5.4), 12 (5.6) -> 3 votes for 1 ✗;
         // at 5.0: 2 (3), 1 (4), 0 (5) and 10 (5), 11 (6): the tie at distance 5 keeps the
         // reference order, so 0, 0, 0, ... -> 0 ✗. Still 3 of 5.
-        assert_eq!(knn_accuracy(&reference, &labels, &queries, &query_labels, 1, 5), 0.6);
+        assert_eq!(
+            knn_accuracy(&reference, &labels, &queries, &query_labels, 1, 5),
+            0.6
+        );
     }
 
     #[test]
@@ -129,8 +153,14 @@ mod tests {
                 query_labels.push(class as u8);
             }
         }
-        assert_eq!(knn_accuracy(&reference, &labels, &queries, &query_labels, 2, 5), 1.0);
+        assert_eq!(
+            knn_accuracy(&reference, &labels, &queries, &query_labels, 2, 5),
+            1.0
+        );
         let wrong: Vec<u8> = query_labels.iter().map(|l| (l + 1) % 10).collect();
-        assert_eq!(knn_accuracy(&reference, &labels, &queries, &wrong, 2, 5), 0.0);
+        assert_eq!(
+            knn_accuracy(&reference, &labels, &queries, &wrong, 2, 5),
+            0.0
+        );
     }
 }

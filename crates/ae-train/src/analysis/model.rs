@@ -116,18 +116,16 @@ impl TrainedModel {
                 None => checkpoints.pointer(Which::Best)?,
             },
         }
-        .ok_or_else(|| no_checkpoint("has no trained model: no checkpoint yet (no epoch finished)"))?;
+        .ok_or_else(|| {
+            no_checkpoint("has no trained model: no checkpoint yet (no epoch finished)")
+        })?;
         let state = checkpoints.state(&pointer)?;
-        let stage = recipe
-            .stages
-            .get(state.stage)
-            .cloned()
-            .ok_or_else(|| {
-                no_checkpoint(&format!(
-                    "checkpoint names stage {} that the recipe lacks",
-                    state.stage + 1
-                ))
-            })?;
+        let stage = recipe.stages.get(state.stage).cloned().ok_or_else(|| {
+            no_checkpoint(&format!(
+                "checkpoint names stage {} that the recipe lacks",
+                state.stage + 1
+            ))
+        })?;
         let device = device.clone().without_autodiff();
         let net = Net::build(&state.arch, &device, 0)
             .load(&checkpoints.folder(&pointer).join("model.bpk"))?
@@ -194,7 +192,10 @@ impl TrainedModel {
         match &self.arch {
             Arch::Lenet { .. } => "LeNet-5's 84-d penultimate layer".to_string(),
             Arch::Classifier { .. } => {
-                format!("{}-d code of the classifier's encoder", self.arch.code_size())
+                format!(
+                    "{}-d code of the classifier's encoder",
+                    self.arch.code_size()
+                )
             }
             arch => format!("{}-d autoencoder code", arch.code_size()),
         }
@@ -223,24 +224,27 @@ impl TrainedModel {
     /// Class probabilities of `images`: `[n × classes]`; an error for autoencoders.
     pub fn probabilities(&self, images: &[f32]) -> Result<Vec<f32>, TrainError> {
         let shape = self.input_shape()?;
-        let log_probs = self.net.log_probs(self.tensor(images, shape)).ok_or_else(|| {
-            TrainError::RunFolder {
+        let log_probs = self
+            .net
+            .log_probs(self.tensor(images, shape))
+            .ok_or_else(|| TrainError::RunFolder {
                 path: self.run_dir.clone(),
                 message: format!(
                     "checkpoint {} holds a {}, not a classifier",
                     self.pointer.dir,
                     self.arch.kind_name()
                 ),
-            }
-        })?;
+            })?;
         read_f32(log_probs.exp())
     }
 
     /// Reconstructions of `images`, same layout; an error for classifiers.
     pub fn reconstructions(&self, images: &[f32]) -> Result<Vec<f32>, TrainError> {
         let shape = self.input_shape()?;
-        let rec = self.net.reconstruct(self.tensor(images, shape)).ok_or_else(|| {
-            TrainError::RunFolder {
+        let rec = self
+            .net
+            .reconstruct(self.tensor(images, shape))
+            .ok_or_else(|| TrainError::RunFolder {
                 path: self.run_dir.clone(),
                 message: format!(
                     "checkpoint {} holds a {} without a decoder; reconstruct needs an autoencoder \
@@ -248,8 +252,7 @@ impl TrainedModel {
                     self.pointer.dir,
                     self.arch.kind_name()
                 ),
-            }
-        })?;
+            })?;
         read_f32(rec.output)
     }
 }

@@ -21,7 +21,10 @@ pub struct Pca {
 /// PCA of `n = points.len() / dim` points of `dim` values each (row-major), keeping
 /// `components` axes. Needs at least two points.
 pub fn pca(points: &[f32], dim: usize, components: usize) -> Pca {
-    assert!(dim > 0 && points.len() % dim == 0, "pca: points are not rows of {dim} values");
+    assert!(
+        dim > 0 && points.len().is_multiple_of(dim),
+        "pca: points are not rows of {dim} values"
+    );
     let n = points.len() / dim;
     assert!(n >= 2, "pca needs at least two points, got {n}");
     let components = components.min(dim);
@@ -66,10 +69,11 @@ pub fn pca(points: &[f32], dim: usize, components: usize) -> Pca {
         .into_iter()
         .take(components)
         .map(|mut axis| {
-            let largest = axis
-                .iter()
-                .copied()
-                .fold(0.0f64, |best, x| if x.abs() > best.abs() { x } else { best });
+            let largest =
+                axis.iter().copied().fold(
+                    0.0f64,
+                    |best, x| if x.abs() > best.abs() { x } else { best },
+                );
             if largest < 0.0 {
                 axis.iter_mut().for_each(|x| *x = -*x);
             }
@@ -119,14 +123,17 @@ mod tests {
         //   (-1, 1)  -> 0, -√2
         // Variances (n − 1 = 3): along u (18 + 18)/3 = 12, along v (2 + 2)/3 = 4/3; total 40/3,
         // so the axes explain 90% and 10%.
-        let points = [3.0, 3.0, 5.0, -3.0, -3.0, 5.0, 1.0, -1.0, 5.0, -1.0, 1.0, 5.0];
+        let points = [
+            3.0, 3.0, 5.0, -3.0, -3.0, 5.0, 1.0, -1.0, 5.0, -1.0, 1.0, 5.0,
+        ];
         let result = pca(&points, 3, 2);
         let r2 = std::f64::consts::SQRT_2;
         let expected = [[3.0 * r2, 0.0], [-3.0 * r2, 0.0], [0.0, r2], [0.0, -r2]];
         // Each axis is determined up to its sign.
         for axis in 0..2 {
             let sign = if result.projection[0][axis] * expected[0][axis] < 0.0
-                || (expected[0][axis] == 0.0 && result.projection[2][axis] * expected[2][axis] < 0.0)
+                || (expected[0][axis] == 0.0
+                    && result.projection[2][axis] * expected[2][axis] < 0.0)
             {
                 -1.0
             } else {
@@ -148,7 +155,10 @@ mod tests {
         assert!((result.explained[1] - 0.1).abs() < 1e-12);
         // The sign convention: each axis's largest-magnitude component is positive.
         for axis in &result.axes {
-            let largest = axis.iter().copied().fold(0.0f64, |b, x| if x.abs() > b.abs() { x } else { b });
+            let largest = axis
+                .iter()
+                .copied()
+                .fold(0.0f64, |b, x| if x.abs() > b.abs() { x } else { b });
             assert!(largest > 0.0);
         }
     }

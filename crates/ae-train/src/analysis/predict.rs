@@ -37,7 +37,12 @@ pub fn inputs(
     }
     let mut all = Vec::new();
     for path in paths {
-        all.extend(image_input(path, model.recipe.dataset, model.recipe.resize, options)?);
+        all.extend(image_input(
+            path,
+            model.recipe.dataset,
+            model.recipe.resize,
+            options,
+        )?);
     }
     Ok(all)
 }
@@ -65,13 +70,19 @@ pub fn predict(
 /// The `k` largest entries of `probabilities`, largest first (ties: lower class first).
 pub fn top_classes(probabilities: &[f32], k: usize, names: &[&str]) -> Vec<ClassScore> {
     let mut order: Vec<usize> = (0..probabilities.len()).collect();
-    order.sort_by(|&a, &b| probabilities[b].total_cmp(&probabilities[a]).then(a.cmp(&b)));
+    order.sort_by(|&a, &b| {
+        probabilities[b]
+            .total_cmp(&probabilities[a])
+            .then(a.cmp(&b))
+    });
     order
         .into_iter()
         .take(k)
         .map(|class| ClassScore {
             class,
-            name: names.get(class).map_or_else(|| class.to_string(), |n| n.to_string()),
+            name: names
+                .get(class)
+                .map_or_else(|| class.to_string(), |n| n.to_string()),
             probability: f64::from(probabilities[class]),
         })
         .collect()
@@ -115,7 +126,10 @@ pub fn reconstruct(
             .unwrap_or_else(|| format!("image{i}"));
         let mut target = out_dir.join(format!("{stem}-reconstruction.png"));
         // Two pictures of the same name from different folders must not overwrite each other.
-        if files.iter().any(|f: &ReconstructionFile| f.output == target) {
+        if files
+            .iter()
+            .any(|f: &ReconstructionFile| f.output == target)
+        {
             target = out_dir.join(format!("{stem}-{i}-reconstruction.png"));
         }
         save_image_rows(&[vec![input, output]], shape, &target)?;

@@ -74,7 +74,10 @@ impl NoiseKind {
             return Ok(Noise::None);
         }
         let noise = match self {
-            Self::Gaussian => Noise::Gaussian { mean: 0.0, std: level },
+            Self::Gaussian => Noise::Gaussian {
+                mean: 0.0,
+                std: level,
+            },
             Self::Masking => Noise::Masking { fraction: level },
             Self::SaltPepper => Noise::SaltPepper { fraction: level },
         };
@@ -267,7 +270,11 @@ impl RobustnessReport {
         let width = labels.iter().map(String::len).max().unwrap_or(8).max(10);
         let mut out = format!(
             "{} against {} noise ({})\n",
-            if self.metric == "mse" { "test MSE (clean target)" } else { "test accuracy" },
+            if self.metric == "mse" {
+                "test MSE (clean target)"
+            } else {
+                "test accuracy"
+            },
             self.noise.as_str(),
             self.noise.level_name()
         );
@@ -331,7 +338,11 @@ impl RobustnessReport {
             .collect();
         let title = format!(
             "{} under {} noise",
-            if self.metric == "mse" { "Reconstruction" } else { "Accuracy" },
+            if self.metric == "mse" {
+                "Reconstruction"
+            } else {
+                "Accuracy"
+            },
             self.noise.as_str()
         );
         robustness_plot(
@@ -365,7 +376,10 @@ mod tests {
         assert_eq!(NoiseKind::Gaussian.at(0.0).unwrap(), Noise::None);
         assert_eq!(
             NoiseKind::Gaussian.at(0.3).unwrap(),
-            Noise::Gaussian { mean: 0.0, std: 0.3 }
+            Noise::Gaussian {
+                mean: 0.0,
+                std: 0.3
+            }
         );
         let unknown = NoiseKind::parse("speckle").unwrap_err().to_string();
         assert!(unknown.contains("unknown noise 'speckle'"), "{unknown}");

@@ -69,7 +69,11 @@ pub fn tsne(points: &[f32], dim: usize, config: &TsneConfig) -> Vec<[f64; 2]> {
     let mut gradient = vec![[0.0f64; 2]; n];
     for iteration in 0..config.iterations {
         let exaggerating = iteration < config.exaggeration_iterations;
-        let exaggeration = if exaggerating { config.early_exaggeration } else { 1.0 };
+        let exaggeration = if exaggerating {
+            config.early_exaggeration
+        } else {
+            1.0
+        };
         let momentum = if exaggerating { 0.5 } else { 0.8 };
 
         // Student-t kernel 1 / (1 + |yi − yj|²) and its sum Z over i ≠ j.
@@ -107,7 +111,8 @@ pub fn tsne(points: &[f32], dim: usize, config: &TsneConfig) -> Vec<[f64; 2]> {
                 } else {
                     (gains[i][c] * 0.8).max(0.01)
                 };
-                update[i][c] = momentum * update[i][c] - learning_rate * gains[i][c] * gradient[i][c];
+                update[i][c] =
+                    momentum * update[i][c] - learning_rate * gains[i][c] * gradient[i][c];
                 y[i][c] += update[i][c];
             }
         }
@@ -178,7 +183,11 @@ fn conditional_row(row: &[f64], i: usize, perplexity: f64, out: &mut [f64]) {
         if error > 0.0 {
             // Too flat: narrow the Gaussian.
             lo = beta;
-            beta = if hi.is_finite() { (beta + hi) / 2.0 } else { beta * 2.0 };
+            beta = if hi.is_finite() {
+                (beta + hi) / 2.0
+            } else {
+                beta * 2.0
+            };
         } else {
             hi = beta;
             beta = (beta + lo) / 2.0;
@@ -229,8 +238,10 @@ mod tests {
             [s[0] / r.len() as f64, s[1] / r.len() as f64]
         };
         let (a, b) = (centre(&y[..30]), centre(&y[30..]));
-        let dist = |p: [f64; 2], q: [f64; 2]| ((p[0] - q[0]).powi(2) + (p[1] - q[1]).powi(2)).sqrt();
-        let spread = |r: &[[f64; 2]], c: [f64; 2]| r.iter().map(|p| dist(*p, c)).fold(0.0, f64::max);
+        let dist =
+            |p: [f64; 2], q: [f64; 2]| ((p[0] - q[0]).powi(2) + (p[1] - q[1]).powi(2)).sqrt();
+        let spread =
+            |r: &[[f64; 2]], c: [f64; 2]| r.iter().map(|p| dist(*p, c)).fold(0.0, f64::max);
         let gap = dist(a, b);
         // Every point is nearer its own cluster's centre than the other one, with room to spare:
         // the clusters' radii together are well below the distance between their centres.
@@ -252,11 +263,18 @@ mod tests {
         for i in [0, 17, 39] {
             conditional_row(&distances[i * n..(i + 1) * n], i, 5.0, &mut row);
             let entropy: f64 = row.iter().filter(|&&q| q > 0.0).map(|&q| -q * q.ln()).sum();
-            assert!((entropy.exp() - 5.0).abs() < 1e-3, "perplexity {}", entropy.exp());
+            assert!(
+                (entropy.exp() - 5.0).abs() < 1e-3,
+                "perplexity {}",
+                entropy.exp()
+            );
             assert!((row.iter().sum::<f64>() - 1.0).abs() < 1e-9);
         }
         let total: f64 = p.iter().sum();
-        assert!((total - 1.0).abs() < 1e-6, "joint affinities sum to {total}");
+        assert!(
+            (total - 1.0).abs() < 1e-6,
+            "joint affinities sum to {total}"
+        );
         for i in 0..n {
             for j in 0..n {
                 assert_eq!(p[i * n + j], p[j * n + i]);
