@@ -247,6 +247,25 @@ mod tests {
     }
 
     #[test]
+    fn an_rgb_picture_keeps_its_channels_in_chw_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("photo.png");
+        // Channel c of pixel i: (i * (c + 1) * 5) mod 256, laid out [c, h, w].
+        let pixels: Vec<f32> = (0..3 * 1024)
+            .map(|k| (((k % 1024) * (k / 1024 + 1) * 5) % 256) as f32 / 255.0)
+            .collect();
+        write_png(&path, &pixels, [3, 32, 32]).unwrap();
+        let input = image_input(
+            &path,
+            DatasetName::Cifar10,
+            Resize::Keep,
+            PictureOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(input, pixels);
+    }
+
+    #[test]
     fn a_larger_wide_picture_is_padded_to_a_square_and_shrunk() {
         // A 112 × 56 white picture: padded to 112 × 112 with black above and below, then shrunk
         // to 28 × 28, it is white in rows 7..21 and black in the top and bottom 7 rows.
