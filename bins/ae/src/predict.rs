@@ -7,7 +7,7 @@ use anyhow::Result;
 use clap::Args;
 use serde_json::json;
 
-use crate::cli::DeviceArgs;
+use crate::cli::{DeviceArgs, parse_positive};
 
 const PICTURES_HELP: &str = "\
 Pictures are PNG or JPEG files of any size: they are converted to the dataset's channels \
@@ -35,7 +35,7 @@ pub struct PredictArgs {
     #[arg(long)]
     pub center: bool,
     /// How many classes to print per picture.
-    #[arg(long, value_name = "N", default_value_t = 3)]
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = parse_positive)]
     pub top: usize,
     /// Use the last checkpoint instead of the best one.
     #[arg(long)]
@@ -58,7 +58,7 @@ pub fn run_predict(args: PredictArgs) -> Result<()> {
         &model,
         &args.images,
         picture_options(args.invert, args.center),
-        args.top.max(1),
+        args.top,
     )?;
     if args.json {
         let rows: Vec<_> = predictions
