@@ -22,7 +22,10 @@ use crate::recipes::DEFAULT_RECIPE;
     "  ae train lenet-mnist --epochs 1       the same recipe by name, one epoch per stage\n",
     "  ae eval runs/lenet-mnist-<time>       test accuracy of a run's best checkpoint\n",
     "  ae datasets                           where each dataset was found\n",
-    "  ae bench lenet-mnist --json           time training steps"
+    "  ae bench lenet-mnist --json           time training steps\n",
+    "  ae embed runs/stacked-mnist-<time>    2-D map of the codes (--method tsne)\n",
+    "  ae robustness RUN_A RUN_B             accuracy against input noise, one curve per run\n",
+    "  ae predict RUN digit.png              classify your own pictures"
 ))]
 pub struct Cli {
     #[command(subcommand)]
@@ -41,6 +44,15 @@ pub enum Command {
     /// Time training steps and one epoch per recipe and stage on the chosen device.
     #[command(after_help = recipes_help())]
     Bench(BenchArgs),
+    /// Map a run's codes of the test set to 2-D (PCA or t-SNE), coloured by class, with the
+    /// k-NN accuracy of the codes.
+    Embed(crate::embed::EmbedArgs),
+    /// Test accuracy (or reconstruction MSE) against input noise, one curve per run.
+    Robustness(crate::robustness::RobustnessArgs),
+    /// Classify your own PNG/JPEG pictures with a run's model: top classes and probabilities.
+    Predict(crate::predict::PredictArgs),
+    /// Reconstruct your own PNG/JPEG pictures with a run's autoencoder.
+    Reconstruct(crate::predict::ReconstructArgs),
 }
 
 fn recipes_help() -> String {
@@ -208,11 +220,11 @@ pub struct BenchArgs {
     pub device: DeviceArgs,
 }
 
-fn parse_dataset(text: &str) -> Result<DatasetName, String> {
+pub fn parse_dataset(text: &str) -> Result<DatasetName, String> {
     text.parse::<DatasetName>().map_err(|e| e.to_string())
 }
 
-fn parse_positive(text: &str) -> Result<usize, String> {
+pub fn parse_positive(text: &str) -> Result<usize, String> {
     match text.parse::<usize>() {
         Ok(0) => Err("must be at least 1".into()),
         Ok(n) => Ok(n),

@@ -7,10 +7,13 @@ mod bench;
 mod cli;
 mod datasets;
 mod device;
+mod embed;
 mod eval;
 mod failure;
+mod predict;
 mod recipes;
 mod report;
+mod robustness;
 mod train;
 
 use std::process::ExitCode;
@@ -30,6 +33,10 @@ fn main() -> ExitCode {
         Some(Command::Eval(args)) => eval::run(args),
         Some(Command::Datasets(args)) => datasets::run(args),
         Some(Command::Bench(args)) => bench::run(args),
+        Some(Command::Embed(args)) => embed::run(args),
+        Some(Command::Robustness(args)) => robustness::run(args),
+        Some(Command::Predict(args)) => predict::run_predict(args),
+        Some(Command::Reconstruct(args)) => predict::run_reconstruct(args),
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,

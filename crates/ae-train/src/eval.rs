@@ -66,7 +66,9 @@ pub fn evaluate_net(
         StageKind::Reconstruction => {
             evaluate_reconstruction(net, test, batch_size, noise, noise_seed, device)
         }
-        StageKind::Classification => evaluate_classification(net, test, batch_size, device),
+        StageKind::Classification => {
+            evaluate_classification(net, test, batch_size, Noise::None, 0, device)
+        }
     }
 }
 
@@ -74,7 +76,7 @@ fn not_an_autoencoder() -> TrainError {
     TrainError::InvalidOption("reconstruction metrics need an autoencoder".into())
 }
 
-fn evaluate_reconstruction(
+pub(crate) fn evaluate_reconstruction(
     net: &Net,
     test: &Arc<Prepared>,
     batch_size: usize,
@@ -128,18 +130,22 @@ fn evaluate_reconstruction(
     })
 }
 
-fn evaluate_classification(
+/// Classification metrics of `net` on `test` with the input corrupted by `noise` (drawn from
+/// `noise_seed`; `Noise::None` gives the clean evaluation).
+pub(crate) fn evaluate_classification(
     net: &Net,
     test: &Arc<Prepared>,
     batch_size: usize,
+    noise: Noise,
+    noise_seed: u64,
     device: &Device,
 ) -> Result<TestMetrics, TrainError> {
-    let loader = BatchLoader::new(test.clone(), batch_size);
+    let loader = BatchLoader::new(test.clone(), batch_size).noise(noise);
     let labels = test.labels();
     let mut confusion = ConfusionMatrix::default();
     let mut nll_sums = Vec::new();
     let mut seen = 0usize;
-    for batch in loader.iter(0, device) {
+    for batch in loader.iter(noise_seed, device) {
         let log_probs = net.log_probs(batch.input).ok_or_else(|| {
             TrainError::InvalidOption("classification metrics need a classifier".into())
         })?;

@@ -185,6 +185,17 @@ impl Net {
         }
     }
 
+    /// The code of `images` ([batch, c, h, w]): `[batch, code_size]`: an autoencoder's innermost
+    /// code, a classifier's encoder output, LeNet-5's 84-d penultimate layer.
+    pub fn encode(&self, images: Tensor<4>) -> Tensor<2> {
+        match self {
+            Net::Stacked(m) => m.reconstruct(images).code,
+            Net::Conv(m) => m.encode(images),
+            Net::Lenet(m) => m.features(images),
+            Net::Classifier(m) => m.encode(images),
+        }
+    }
+
     /// Encoder layer sizes of a stacked autoencoder, outermost first.
     #[cfg(test)]
     pub fn stacked_hidden_sizes(&self) -> Option<Vec<usize>> {

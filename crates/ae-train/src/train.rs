@@ -701,6 +701,10 @@ impl Session {
         if improved {
             self.checkpoints.point(Which::Best, &pointer)?;
         }
+        if spec.kind == StageKind::Reconstruction {
+            // Kept for the analyses (`ae embed`, `ae reconstruct`) once a head replaces the decoder.
+            self.checkpoints.point(Which::Autoencoder, &pointer)?;
+        }
         self.checkpoints.prune()?;
         self.folder.write_metrics(&MetricsFile::new(
             &self.recipe.name,
