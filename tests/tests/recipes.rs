@@ -157,6 +157,27 @@ fn conv_ae_fashion_mnist_on_files_in_the_real_format() {
 }
 
 #[test]
+fn conv_ae_fashion_mnist_sigmoid_on_files_in_the_real_format() {
+    let scratch = Scratch::new();
+    let data = scratch.subdir("fashion");
+    write_fashion_lookalike(&data);
+    let data = data.to_str().unwrap().to_string();
+    train_and_eval(
+        "conv-ae-fashion-mnist-sigmoid",
+        2,
+        &[
+            "--limit",
+            "48",
+            "--test-limit",
+            "30",
+            "--data-dir",
+            &data,
+            "--accept-unverified",
+        ],
+    );
+}
+
+#[test]
 fn every_recipe_in_models_is_tested_here() {
     let source = include_str!("recipes.rs");
     let mut names: Vec<String> = std::fs::read_dir(models_dir())
