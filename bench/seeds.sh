@@ -2,12 +2,15 @@
 # Runs one recipe with several seeds and summarises the run folders' metrics.json: per seed the
 # final test accuracy, the test MSE (clean input) at the end of the last reconstruction stage,
 # the code's mean |h| there (for a sigmoid code: its mean activation), and the median training
-# seconds per epoch of each stage; then mean ± sample standard deviation and the min–max range.
+# seconds per epoch of each stage; then mean ± sample standard deviation and the min–max range,
+# and per stage the mean and the least of the seeds' seconds per epoch (the least is the one
+# other work on a shared machine disturbed least).
 #   bash bench/seeds.sh stacked-mnist                 # seeds 0 1 2
 #   SEEDS="0 1 2 3 4" bash bench/seeds.sh lenet-mnist -- --epochs 20
 #   bash bench/seeds.sh --summarise runs/seeds/lenet-mnist   # only summarise existing runs
 # Arguments after `--` go to every `ae train`. Runs go to runs/seeds/<recipe>/ (OUT changes
-# `runs/seeds`); the summary is printed and written to <that folder>/summary.md.
+# `runs/seeds`); the summary is printed and written to <that folder>/summary.md. The binary is
+# target/release/ae, built first; AE=PATH uses another one instead (no build).
 # Seconds per epoch are wall clock: on a shared machine they are upper bounds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,10 +34,14 @@ else
   name=$(basename "$recipe" .toml)
   dir=${OUT:-runs/seeds}/$name
   mkdir -p "$dir"
-  cargo build --release -q
+  ae=${AE:-}
+  if [ -z "$ae" ]; then
+    cargo build --release -q
+    ae=./target/release/ae
+  fi
   for seed in ${SEEDS:-0 1 2}; do
     echo "== $name seed $seed" >&2
-    ./target/release/ae train "$recipe" --seed "$seed" --out "$dir" --quiet "$@" \
+    "$ae" train "$recipe" --seed "$seed" --out "$dir" --quiet "$@" \
       | tee "$dir/seed$seed.log" >&2
   done
 fi
@@ -94,7 +101,10 @@ print("| --- | --- | --- | --- | --- | --- |")
 for r in runs:
     secs = " · ".join(f"{s:.2f}" for s in r["secs"])
     print(f"| {r['seed']} | {fmt(r['acc'], True)} | {fmt(r['mse'])} | {fmt(r['code'])} | {secs} | {r['run']} |")
-stage_secs = [statistics.mean(r["secs"][i] for r in runs) for i in range(len(runs[0]["secs"]))]
+stages = range(len(runs[0]["secs"]))
+mean_secs = [statistics.mean(r["secs"][i] for r in runs) for i in stages]
+least_secs = [min(r["secs"][i] for r in runs) for i in stages]
 print(f"| mean ± sd | {spread([r['acc'] for r in runs], True)} | {spread([r['mse'] for r in runs])} "
-      f"| {spread([r['code'] for r in runs])} | {' · '.join(f'{s:.2f}' for s in stage_secs)} | |")
+      f"| {spread([r['code'] for r in runs])} | {' · '.join(f'{s:.2f}' for s in mean_secs)} (mean); "
+      f"{' · '.join(f'{s:.2f}' for s in least_secs)} (least) | |")
 PY

@@ -104,6 +104,9 @@ pub fn epoch_line(r: &EpochRecord, total_epochs: usize) -> String {
     }
     if let Some(code) = r.mean_abs_code {
         line.push_str(&format!(", mean |h| {code:.4}"));
+        if let Some(noisy) = r.mean_abs_code_noisy {
+            line.push_str(&format!(" ({noisy:.4} with noisy input)"));
+        }
     }
     line.push_str(&format!(", {:.2} s", r.seconds));
     line
@@ -131,6 +134,7 @@ mod tests {
             confusion_matrix: None,
             inactive_fraction: None,
             mean_abs_code: None,
+            mean_abs_code_noisy: None,
             train_samples: 8000,
             steps: 80,
             seconds: 0.5213,
@@ -146,6 +150,12 @@ mod tests {
             epoch_line(&r, 10),
             "stage 1 'ae' epoch 3/10: train loss 0.0712, test loss 0.0698, \
              noisy-input MSE 0.0800, mean |h| 0.0513, 0.52 s"
+        );
+        r.mean_abs_code_noisy = Some(0.2);
+        assert!(
+            epoch_line(&r, 10).contains("mean |h| 0.0513 (0.2000 with noisy input), 0.52 s"),
+            "{}",
+            epoch_line(&r, 10)
         );
         let mut r = record(StageKind::Classification);
         r.test_accuracy = Some(0.912);
