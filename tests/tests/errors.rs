@@ -56,7 +56,10 @@ fn an_unknown_conv_output_activation_names_the_value_and_the_choices() {
     let scratch = Scratch::new();
     let text = std::fs::read_to_string(models_dir().join("conv-ae-fashion-mnist-sigmoid.toml"))
         .unwrap()
-        .replace("output_activation = \"sigmoid\"", "output_activation = \"softplus\"");
+        .replace(
+            "output_activation = \"sigmoid\"",
+            "output_activation = \"softplus\"",
+        );
     let recipe = write_recipe(&scratch, "output.toml", &text);
     let out = scratch.ae(&["train", &recipe]);
     assert_clean_failure(&out, &["output.toml", "softplus", "sigmoid", "identity"]);

@@ -364,8 +364,13 @@ fn an_interrupted_and_resumed_run_ends_like_an_uninterrupted_one() {
     assert_eq!(reference.epochs.len(), 4);
     // The denoising stage measures noisy-input MSE and sparsity; the L1 penalty is reported.
     assert!(reference.epochs[0].test_mse_noisy.is_some());
+    // The code's mean |h| is also measured on the noisy input, which changes the code.
     let noisy_code = reference.epochs[0].mean_abs_code_noisy.unwrap();
-    assert!(noisy_code > 0.0 && noisy_code < 1.0, "tanh code mean |h| {noisy_code}");
+    let clean_code = reference.epochs[0].mean_abs_code.unwrap();
+    assert!(
+        noisy_code > 0.0 && noisy_code < 1.0 && (noisy_code - clean_code).abs() > 1e-6,
+        "tanh code mean |h|: {noisy_code} with noisy input, {clean_code} with clean input"
+    );
     assert!(reference.epochs[0].train_penalty.unwrap() > 0.0);
 
     let mut interrupted = options(out.path());

@@ -128,7 +128,9 @@ fn conv_autoencoder_config_rebuilds_the_architecture() {
     assert_eq!(rebuilt.upsample, UpsampleMode::Burn);
     assert_eq!(rebuilt.output_activation, Activation::Relu);
     assert_eq!(rebuilt.init(&device).num_params(), ae.num_params());
-    let sigmoid = config.with_output_activation(Activation::Sigmoid).init(&device);
+    let sigmoid = config
+        .with_output_activation(Activation::Sigmoid)
+        .init(&device);
     assert_eq!(sigmoid.config().output_activation, Activation::Sigmoid);
 }
 
@@ -154,10 +156,14 @@ fn the_output_activation_is_applied_to_the_last_convolution() {
     let ae = model(1, &device);
     let input = seeded_tensor([2, 1, 32, 32], 5, 0.0, 1.0, &device);
     // Identity gives the last convolution's raw output z; the others must be f(z).
-    let z: Vec<f64> = values(with_output(&ae, Activation::Identity).reconstruct(input.clone()).output)
-        .into_iter()
-        .map(f64::from)
-        .collect();
+    let z: Vec<f64> = values(
+        with_output(&ae, Activation::Identity)
+            .reconstruct(input.clone())
+            .output,
+    )
+    .into_iter()
+    .map(f64::from)
+    .collect();
     assert!(z.iter().any(|&v| v != 0.0), "identity output is all zero");
     type Case = (Activation, fn(f64) -> f64);
     let cases: [Case; 2] = [
@@ -165,7 +171,9 @@ fn the_output_activation_is_applied_to_the_last_convolution() {
         (Activation::Sigmoid, |v| 1.0 / (1.0 + (-v).exp())),
     ];
     for (activation, f) in cases {
-        let out = with_output(&ae, activation).reconstruct(input.clone()).output;
+        let out = with_output(&ae, activation)
+            .reconstruct(input.clone())
+            .output;
         let expected: Vec<f64> = z.iter().map(|&v| f(v)).collect();
         assert_close(&values(out), &expected, 1e-6, &format!("{activation:?}"));
     }
@@ -191,17 +199,33 @@ fn a_sigmoid_output_trains_where_the_relu_output_is_dead() {
         let out = ae.reconstruct(input.clone()).output;
         let loss = (out.clone() - input.clone()).square().mean();
         let grads = loss.backward();
-        let grad = ae.decoder.conv4.weight.val().grad(&grads).expect("conv4 gradient");
+        let grad = ae
+            .decoder
+            .conv4
+            .weight
+            .val()
+            .grad(&grads)
+            .expect("conv4 gradient");
         let outputs = values(out);
-        let norm = values(grad).iter().map(|g| f64::from(*g).abs()).sum::<f64>();
+        let norm = values(grad)
+            .iter()
+            .map(|g| f64::from(*g).abs())
+            .sum::<f64>();
         (outputs, norm)
     };
     let (relu_out, relu_grad) = gradient_norm(Activation::Relu);
-    assert!(relu_out.iter().all(|&v| v == 0.0), "the ReLU output is not dead");
+    assert!(
+        relu_out.iter().all(|&v| v == 0.0),
+        "the ReLU output is not dead"
+    );
     assert_eq!(relu_grad, 0.0);
     let (sigmoid_out, sigmoid_grad) = gradient_norm(Activation::Sigmoid);
     // sigmoid(-1 + small) is about 0.27 everywhere.
-    assert!(sigmoid_out.iter().all(|&v| (0.2..0.35).contains(&v)), "{:?}", &sigmoid_out[..4]);
+    assert!(
+        sigmoid_out.iter().all(|&v| (0.2..0.35).contains(&v)),
+        "{:?}",
+        &sigmoid_out[..4]
+    );
     assert!(sigmoid_grad > 1e-4, "sigmoid gradient {sigmoid_grad}");
 }
 
