@@ -99,12 +99,14 @@ fn build_unseeded(arch: &Arch, device: &Device) -> Net {
             code_size,
             negative_slope,
             upsample,
+            output_activation,
         } => Net::Conv(
             ConvAutoencoderConfig::new()
                 .with_in_channels(*in_channels)
                 .with_code_size(*code_size)
                 .with_negative_slope(*negative_slope)
                 .with_upsample(upsample_mode(*upsample, device))
+                .with_output_activation(*output_activation)
                 .init(device),
         ),
         Arch::Lenet { num_classes } => Net::Lenet(

@@ -319,11 +319,11 @@ fn render_html(
     }
 
     // Metrics table.
-    h.push_str("<h2>Metrics per epoch</h2>\n<table class=\"metrics\"><tr><th>stage</th><th>epoch</th><th>lr</th><th>train loss</th><th>penalty</th><th>train acc</th><th>test loss</th><th>noisy-input MSE</th><th>test acc</th><th>|h|&lt;0.01</th><th>mean |h|</th><th>s</th></tr>\n");
+    h.push_str("<h2>Metrics per epoch</h2>\n<table class=\"metrics\"><tr><th>stage</th><th>epoch</th><th>lr</th><th>train loss</th><th>penalty</th><th>train acc</th><th>test loss</th><th>noisy-input MSE</th><th>test acc</th><th>|h|&lt;0.01</th><th>mean |h|</th><th>mean |h|, noisy input</th><th>s</th></tr>\n");
     for r in &metrics.epochs {
         let _ = writeln!(
             h,
-            "<tr><td>{} {}</td><td>{}</td><td>{}</td><td>{:.4}</td><td>{}</td><td>{}</td><td>{:.4}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.2}</td></tr>",
+            "<tr><td>{} {}</td><td>{}</td><td>{}</td><td>{:.4}</td><td>{}</td><td>{}</td><td>{:.4}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.2}</td></tr>",
             r.stage,
             esc(&r.stage_name),
             r.epoch,
@@ -336,6 +336,7 @@ fn render_html(
             pct(r.test_accuracy),
             pct(r.inactive_fraction),
             num(r.mean_abs_code),
+            num(r.mean_abs_code_noisy),
             r.seconds
         );
     }

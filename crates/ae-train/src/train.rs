@@ -672,6 +672,7 @@ impl Session {
             confusion_matrix: test.confusion.clone(),
             inactive_fraction: test.inactive_fraction,
             mean_abs_code: test.mean_abs_code,
+            mean_abs_code_noisy: test.mean_abs_code_noisy,
             train_samples: sums.samples,
             steps: sums.steps_done,
             seconds: sums.seconds,
