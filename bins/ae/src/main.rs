@@ -22,6 +22,11 @@ use clap::Parser;
 
 use crate::cli::{Cli, Command, TrainArgs};
 
+/// Large freed blocks (the conv autoencoder's activations) are kept for the next training step
+/// instead of being faulted in from the kernel again (see `ae_train::LargeBlockCache`).
+#[global_allocator]
+static ALLOCATOR: ae_train::LargeBlockCache = ae_train::LargeBlockCache;
+
 fn main() -> ExitCode {
     failure::install_panic_hook();
     // Fresh pages for every tensor cost up to half a dense step (see ae_train::keep_freed_memory).

@@ -66,6 +66,7 @@
 //! `upsample = "auto" | "burn" | "portable"`) and `kind = "lenet"`. Unknown keys are errors.
 
 mod allocator;
+mod block_cache;
 mod threads;
 pub mod analysis;
 mod arch;
@@ -89,6 +90,7 @@ mod run_folder;
 mod train;
 
 pub use allocator::keep_freed_memory;
+pub use block_cache::LargeBlockCache;
 pub use threads::on_compute_threads;
 pub use arch::{Arch, GrowSpec, Upsample};
 pub use bench::{BenchOptions, BenchRow, bench};
