@@ -17,8 +17,10 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-/// Smallest block kept: below this glibc's heap already reuses memory.
-pub const MIN_CACHED_BYTES: usize = 8 << 20;
+/// Smallest block kept: glibc's largest mmap threshold. Smaller blocks come from its heap,
+/// which reuses them already (with `keep_freed_memory`); advising huge pages there made
+/// LeNet's step 2× slower (page faults with synchronous compaction on the heap).
+pub const MIN_CACHED_BYTES: usize = 32 << 20;
 /// Most blocks kept at once.
 pub const MAX_CACHED_BLOCKS: usize = 64;
 /// Most bytes kept at once (freed blocks beyond it go back to the system).
@@ -61,6 +63,19 @@ fn with_cache<R>(f: impl FnOnce(&mut Cache) -> R) -> R {
     result
 }
 
+/// A cached block of exactly this layout, taken out of the cache.
+fn take_cached(layout: Layout) -> Option<*mut u8> {
+    with_cache(|cache| {
+        let slot = cache
+            .slots
+            .iter_mut()
+            .find(|s| !s.ptr.is_null() && s.size == layout.size() && s.align == layout.align())?;
+        let ptr = std::mem::replace(&mut slot.ptr, std::ptr::null_mut());
+        cache.bytes -= slot.size;
+        Some(ptr)
+    })
+}
+
 /// Asks the kernel for huge pages on the 2 MiB-aligned part of a fresh block.
 #[allow(unsafe_code)]
 #[cfg_attr(not(all(target_os = "linux", target_env = "gnu")), allow(unused_variables))]
@@ -85,15 +100,7 @@ fn advise_huge_pages(ptr: *mut u8, size: usize) {
 unsafe impl GlobalAlloc for LargeBlockCache {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         if layout.size() >= MIN_CACHED_BYTES {
-            let reused = with_cache(|cache| {
-                let slot = cache.slots.iter_mut().find(|s| {
-                    !s.ptr.is_null() && s.size == layout.size() && s.align == layout.align()
-                })?;
-                let ptr = std::mem::replace(&mut slot.ptr, std::ptr::null_mut());
-                cache.bytes -= slot.size;
-                Some(ptr)
-            });
-            if let Some(ptr) = reused {
+            if let Some(ptr) = take_cached(layout) {
                 return ptr;
             }
             let ptr = unsafe { System.alloc(layout) };
@@ -107,10 +114,16 @@ unsafe impl GlobalAlloc for LargeBlockCache {
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         if layout.size() >= MIN_CACHED_BYTES {
-            let ptr = unsafe { self.alloc(layout) };
-            if !ptr.is_null() {
+            let reused = take_cached(layout);
+            if let Some(ptr) = reused {
                 // SAFETY: a block of layout.size() bytes that this call owns.
                 unsafe { std::ptr::write_bytes(ptr, 0, layout.size()) };
+                return ptr;
+            }
+            // Fresh mapped memory is zero already: no need to touch it.
+            let ptr = unsafe { System.alloc_zeroed(layout) };
+            if !ptr.is_null() {
+                advise_huge_pages(ptr, layout.size());
             }
             return ptr;
         }
