@@ -1,52 +1,80 @@
 #!/usr/bin/env bash
-# Times every recipe's training with `ae bench --json` and prints it next to the PyTorch
-# reference measured on this machine (bench/pytorch-reference.tsv), as ratios.
-#   bash bench/compare.sh                    # the five main recipes, default backend
+# Times every recipe's training step with `ae bench --json` and, in the same run, the original
+# PyTorch code's (bench/torch_steps.py), recipe by recipe, and prints them side by side.
+#   bash bench/compare.sh                        # the five main recipes, default backend
+#   TORCH_PYTHON=~/.cache/torch-venv/bin/python bash bench/compare.sh   # which Python has torch
 #   STEPS=50 bash bench/compare.sh models/lenet-mnist.toml
-#   FEATURES=ndarray bash bench/compare.sh   # another backend (rebuilds the binary with it)
-#   CONV_LIMIT=60000 bash bench/compare.sh   # time the conv AE's epoch on all 60,000 images
-# Columns: median training step (fixed batch, after warm-up) and its GFLOP/s, then one epoch
-# with batching and noise. The epoch ratio compares time per training image, so an epoch cut
-# short with --limit (the conv AE's, by default 10,000 images) still compares fairly.
-# A ratio below 1 means faster than PyTorch. Run it on a quiet machine: timings are wall clock.
+#   FEATURES=ndarray bash bench/compare.sh       # another backend (rebuilds the binary with it)
+#   CONV_LIMIT=60000 bash bench/compare.sh       # time the conv AE's epoch on all 60,000 images
+# PyTorch is timed live when TORCH_PYTHON (default: ~/.cache/torch-venv/bin/python) imports
+# torch; otherwise the stored figures of bench/pytorch-reference.tsv are used, and the output
+# says so: those come from another day, so only the live ratios are measurements.
+# Columns: median training step (fixed batch, after warm-up), its GFLOP/s and share of the
+# best matrix product in the process (the roof), PyTorch's median step, their ratio (below 1:
+# faster than PyTorch), then one epoch per 100 training images. Last, the user and system CPU
+# time of the `ae` runs: system time is page faults and thread switches.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 steps=${STEPS:-30}
 conv_steps=${CONV_STEPS:-3}
 conv_limit=${CONV_LIMIT:-10000}
+torch_python=${TORCH_PYTHON:-$HOME/.cache/torch-venv/bin/python}
 if [ $# -eq 0 ]; then
   set -- models/stacked-mnist.toml models/denoising-sparse-mnist.toml models/lenet-mnist.toml \
     models/stacked-fashion-mnist.toml models/conv-ae-fashion-mnist.toml
 fi
+live=0
+if [ -x "$torch_python" ] && "$torch_python" -c "import torch" 2>/dev/null; then
+  live=1
+fi
 cargo build --release -q ${FEATURES:+--features "$FEATURES"}
-out=$(mktemp)
-trap 'rm -f "$out"' EXIT
-echo "[" > "$out"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+TIMEFORMAT="%U %S"
+echo "[" > "$work/ae.json"
+echo "[" > "$work/torch.json"
 first=1
 for recipe in "$@"; do
+  name=$(basename "$recipe" .toml)
   args=(--steps "$steps")
-  case "$recipe" in
-    *conv-ae*) args=(--steps "$conv_steps" --warmup 1 --limit "$conv_limit") ;;
+  case "$name" in
+    conv-ae*) args=(--steps "$conv_steps" --warmup 1 --limit "$conv_limit") ;;
   esac
-  echo "timing $recipe (${args[*]})" >&2
-  [ $first -eq 1 ] || echo "," >> "$out"
+  if [ $first -eq 0 ]; then echo "," >> "$work/ae.json"; echo "," >> "$work/torch.json"; fi
   first=0
-  ./target/release/ae bench "$recipe" "${args[@]}" --json | sed '1d;$d' >> "$out"
+  echo "ae    $name (${args[*]})" >&2
+  { time ./target/release/ae bench "$recipe" "${args[@]}" --json 2>/dev/null \
+      | sed '1d;$d' >> "$work/ae.json"; } 2>> "$work/cpu"
+  if [ $live -eq 1 ]; then
+    echo "torch $name" >&2
+    "$torch_python" bench/torch_steps.py --recipes "$name" --steps "$steps" \
+      --conv-steps "$conv_steps" 2>/dev/null | sed '1d;$d' >> "$work/torch.json"
+  fi
 done
-echo "]" >> "$out"
-python3 - "$out" bench/pytorch-reference.tsv <<'PY'
+echo "]" >> "$work/ae.json"
+echo "]" >> "$work/torch.json"
+python3 - "$work" bench/pytorch-reference.tsv "$live" "$torch_python" <<'PY'
 import json, sys
-rows = json.load(open(sys.argv[1]))
+work, tsv, live, torch_python = sys.argv[1], sys.argv[2], sys.argv[3] == "1", sys.argv[4]
+rows = json.load(open(f"{work}/ae.json"))
 ref = {}
-for line in open(sys.argv[2]):
-    if line.startswith("#") or not line.strip():
-        continue
-    recipe, idx, what, batch, step_ms, epoch_s, images = line.rstrip("\n").split("\t")
-    ref[(recipe, int(idx))] = (what, int(batch), float(step_ms), float(epoch_s), int(images))
+if live:
+    for t in json.load(open(f"{work}/torch.json")):
+        ref[(t["recipe"], t["stage_index"])] = (t["batch"], t["step_median_s"] * 1e3)
+    print(f"PyTorch: timed live in this run ({torch_python}), recipe by recipe after ae")
+else:
+    for line in open(tsv):
+        if line.startswith("#") or not line.strip():
+            continue
+        recipe, idx, what, batch, step_ms, epoch_s, images = line.rstrip("\n").split("\t")
+        ref[(recipe, int(idx))] = (int(batch), float(step_ms))
+    print(f"PyTorch: NOT timed live (no torch in {torch_python}); stored figures from {tsv},")
+    print("measured on another day: the ratios below are indicative only")
 if rows:
-    print(f"roof: a 1024^3 f32 matmul reaches {rows[0]['matmul_gflops']:.0f} GFLOP/s on {rows[0]['backend']}")
-hdr = (f"{'recipe':24} {'stage':34} {'batch':>5} {'step ms':>9} {'GFLOP/s':>8} {'torch ms':>9} "
-       f"{'ratio':>6} {'ms/100 img':>10} {'torch':>7} {'ratio':>6}")
+    print(f"roof: a 1024^3 f32 matmul reaches {rows[0]['matmul_gflops']:.0f} GFLOP/s "
+          f"({rows[0].get('matmul_library', rows[0]['backend'])})")
+hdr = (f"{'recipe':24} {'stage':34} {'batch':>5} {'step ms':>9} {'GFLOP/s':>8} {'roof':>5} "
+       f"{'torch ms':>9} {'ratio':>6} {'ms/100 img':>10}")
 print(hdr)
 print("-" * len(hdr))
 seen = {}
@@ -54,17 +82,20 @@ for r in rows:
     i = seen.get(r["recipe"], 0)
     seen[r["recipe"]] = i + 1
     step_ms = r["step_median_s"] * 1e3
-    line = f"{r['recipe']:24} {r['stage'][:34]:34} {r['batch']:>5} {step_ms:>9.2f} {r['step_gflops']:>8.1f}"
+    share = 100 * r["step_gflops"] / r["matmul_gflops"]
+    line = (f"{r['recipe']:24} {r['stage'][:34]:34} {r['batch']:>5} {step_ms:>9.2f} "
+            f"{r['step_gflops']:>8.1f} {share:>4.0f}%")
     t = ref.get((r["recipe"], i))
-    if t and t[1] == r["batch"]:
-        line += f" {t[2]:>9.2f} {step_ms / t[2]:>6.2f}"
+    if t and t[0] == r["batch"]:
+        line += f" {t[1]:>9.2f} {step_ms / t[1]:>6.2f}"
     else:
         line += f" {'-':>9} {'-':>6}"
-    # Epoch time per 100 training images (images = samples/s × epoch seconds).
-    ours = 100 * 1e3 / r["samples_per_s"]
-    line += f" {ours:>10.2f}"
-    if t:
-        theirs = 100 * 1e3 * t[3] / t[4]
-        line += f" {theirs:>7.2f} {ours / theirs:>6.2f}"
+    line += f" {100 * 1e3 / r['samples_per_s']:>10.2f}"
     print(line)
+user = system = 0.0
+for line in open(f"{work}/cpu"):
+    u, s = line.split()
+    user, system = user + float(u), system + float(s)
+if user > 0:
+    print(f"ae CPU time: user {user:.1f} s, system {system:.1f} s ({100 * system / user:.1f}% of user)")
 PY

@@ -52,6 +52,20 @@ fn an_unknown_dataset_in_a_recipe_lists_the_known_ones() {
 }
 
 #[test]
+fn an_unknown_conv_output_activation_names_the_value_and_the_choices() {
+    let scratch = Scratch::new();
+    let text = std::fs::read_to_string(models_dir().join("conv-ae-fashion-mnist-sigmoid.toml"))
+        .unwrap()
+        .replace(
+            "output_activation = \"sigmoid\"",
+            "output_activation = \"softplus\"",
+        );
+    let recipe = write_recipe(&scratch, "output.toml", &text);
+    let out = scratch.ae(&["train", &recipe]);
+    assert_clean_failure(&out, &["output.toml", "softplus", "sigmoid", "identity"]);
+}
+
+#[test]
 fn a_malformed_toml_file_is_refused() {
     let scratch = Scratch::new();
     let recipe = write_recipe(&scratch, "broken.toml", "name = \"x\"\n[model\nkind = 1\n");

@@ -85,6 +85,11 @@ fn stacked_mnist() {
 }
 
 #[test]
+fn stacked_mnist_adam() {
+    train_and_eval("stacked-mnist-adam", 3, &["--limit", "300"]);
+}
+
+#[test]
 fn stacked_mnist_end_to_end() {
     train_and_eval("stacked-mnist-end-to-end", 3, &["--limit", "300"]);
 }
@@ -113,6 +118,11 @@ fn denoising_sparse_mnist_kl() {
 }
 
 #[test]
+fn denoising_sparse_mnist_kl_tuned() {
+    train_and_eval("denoising-sparse-mnist-kl-tuned", 2, &["--limit", "300"]);
+}
+
+#[test]
 fn denoising_sparse_mnist_l1_scaled() {
     train_and_eval("denoising-sparse-mnist-l1-scaled", 2, &["--limit", "300"]);
 }
@@ -120,6 +130,15 @@ fn denoising_sparse_mnist_l1_scaled() {
 #[test]
 fn lenet_mnist() {
     train_and_eval("lenet-mnist", 1, &["--limit", "300", "--test-limit", "500"]);
+}
+
+#[test]
+fn lenet_mnist_adam() {
+    train_and_eval(
+        "lenet-mnist-adam",
+        1,
+        &["--limit", "300", "--test-limit", "500"],
+    );
 }
 
 #[test]
@@ -143,6 +162,27 @@ fn conv_ae_fashion_mnist_on_files_in_the_real_format() {
     let data = data.to_str().unwrap().to_string();
     train_and_eval(
         "conv-ae-fashion-mnist",
+        2,
+        &[
+            "--limit",
+            "48",
+            "--test-limit",
+            "30",
+            "--data-dir",
+            &data,
+            "--accept-unverified",
+        ],
+    );
+}
+
+#[test]
+fn conv_ae_fashion_mnist_sigmoid_on_files_in_the_real_format() {
+    let scratch = Scratch::new();
+    let data = scratch.subdir("fashion");
+    write_fashion_lookalike(&data);
+    let data = data.to_str().unwrap().to_string();
+    train_and_eval(
+        "conv-ae-fashion-mnist-sigmoid",
         2,
         &[
             "--limit",

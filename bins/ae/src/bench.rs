@@ -58,6 +58,7 @@ fn print_row(row: &BenchRow, header: bool) {
             "roof: one 1024×1024×1024 f32 matrix product reaches {:.1} GFLOP/s on this device",
             row.matmul_gflops
         );
+        println!("matrix products: {}", row.matmul_library);
         println!(
             "{:<26} {:<34} {:<8} {:>6} {:>11} {:>11} {:>11} {:>9} {:>10} {:>7} {:>8} {:>7} {:>8}",
             "recipe",

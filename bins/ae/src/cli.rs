@@ -24,7 +24,10 @@ use crate::recipes::DEFAULT_RECIPE;
     "  ae export runs/<run> --out m.safetensors  the run's weights for PyTorch\n",
     "  ae eval --weights m.pth --recipe lenet-mnist  test accuracy of PyTorch weights\n",
     "  ae datasets                           where each dataset was found\n",
-    "  ae bench lenet-mnist --json           time training steps"
+    "  ae bench lenet-mnist --json           time training steps\n",
+    "  ae embed runs/stacked-mnist-<time>    2-D map of the codes (--method tsne)\n",
+    "  ae robustness RUN_A RUN_B             accuracy against input noise, one curve per run\n",
+    "  ae predict RUN digit.png              classify your own pictures"
 ))]
 pub struct Cli {
     #[command(subcommand)]
@@ -47,6 +50,15 @@ pub enum Command {
     /// Write a run's checkpoint as safetensors with the PyTorch notebook's key names and layouts
     /// (load it with `model.load_state_dict(safetensors.torch.load_file(FILE), strict=True)`).
     Export(ExportArgs),
+    /// Map a run's codes of the test set to 2-D (PCA or t-SNE), coloured by class, with the
+    /// k-NN accuracy of the codes.
+    Embed(crate::embed::EmbedArgs),
+    /// Test accuracy (or reconstruction MSE) against input noise, one curve per run.
+    Robustness(crate::robustness::RobustnessArgs),
+    /// Classify your own PNG/JPEG pictures with a run's model: top classes and probabilities.
+    Predict(crate::predict::PredictArgs),
+    /// Reconstruct your own PNG/JPEG pictures with a run's autoencoder.
+    Reconstruct(crate::predict::ReconstructArgs),
 }
 
 fn recipes_help() -> String {
@@ -254,11 +266,11 @@ pub struct BenchArgs {
     pub device: DeviceArgs,
 }
 
-fn parse_dataset(text: &str) -> Result<DatasetName, String> {
+pub fn parse_dataset(text: &str) -> Result<DatasetName, String> {
     text.parse::<DatasetName>().map_err(|e| e.to_string())
 }
 
-fn parse_positive(text: &str) -> Result<usize, String> {
+pub fn parse_positive(text: &str) -> Result<usize, String> {
     match text.parse::<usize>() {
         Ok(0) => Err("must be at least 1".into()),
         Ok(n) => Ok(n),

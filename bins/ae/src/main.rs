@@ -7,10 +7,13 @@ mod bench;
 mod cli;
 mod datasets;
 mod device;
+mod embed;
 mod eval;
 mod failure;
+mod predict;
 mod recipes;
 mod report;
+mod robustness;
 mod train;
 mod weights;
 
@@ -20,19 +23,28 @@ use clap::Parser;
 
 use crate::cli::{Cli, Command, TrainArgs};
 
+/// Large freed blocks (the conv autoencoder's activations) are kept for the next training step
+/// instead of being faulted in from the kernel again (see `ae_train::LargeBlockCache`).
+#[global_allocator]
+static ALLOCATOR: ae_train::LargeBlockCache = ae_train::LargeBlockCache;
+
 fn main() -> ExitCode {
     failure::install_panic_hook();
     // Fresh pages for every tensor cost up to half a dense step (see ae_train::keep_freed_memory).
     ae_train::keep_freed_memory();
     let cli = Cli::parse();
-    let result = match cli.command {
+    let result = ae_train::on_compute_threads(move || match cli.command {
         None => train::run(TrainArgs::default_job()),
         Some(Command::Train(args)) => train::run(args),
         Some(Command::Eval(args)) => eval::run(args),
         Some(Command::Datasets(args)) => datasets::run(args),
         Some(Command::Bench(args)) => bench::run(args),
         Some(Command::Export(args)) => weights::export_run(args),
-    };
+        Some(Command::Embed(args)) => embed::run(args),
+        Some(Command::Robustness(args)) => robustness::run(args),
+        Some(Command::Predict(args)) => predict::run_predict(args),
+        Some(Command::Reconstruct(args)) => predict::run_reconstruct(args),
+    });
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

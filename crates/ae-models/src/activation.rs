@@ -37,4 +37,15 @@ impl Activation {
             Activation::Identity => x,
         }
     }
+
+    /// The name recipes use: `"tanh"`, `"sigmoid"`, `"relu"`, `"leaky-relu"`, `"identity"`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Activation::Tanh => "tanh",
+            Activation::Sigmoid => "sigmoid",
+            Activation::Relu => "relu",
+            Activation::LeakyRelu { .. } => "leaky-relu",
+            Activation::Identity => "identity",
+        }
+    }
 }

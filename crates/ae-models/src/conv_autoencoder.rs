@@ -4,10 +4,10 @@ use burn::config::Config;
 use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{Linear, LinearConfig, PaddingConfig2d};
-use burn::tensor::activation::{leaky_relu, relu};
+use burn::tensor::activation::leaky_relu;
 use burn::tensor::{Device, Tensor};
 
-use crate::{Reconstruction, Reconstructs, UpsampleMode, upsample_bilinear_2x};
+use crate::{Activation, Reconstruction, Reconstructs, UpsampleMode, upsample_bilinear_2x};
 
 /// Image side the conv autoencoder expects (Fashion-MNIST is padded 28 -> 32).
 pub const CONV_IMAGE_SIZE: usize = 32;
@@ -36,6 +36,12 @@ pub struct ConvAutoencoderConfig {
     /// How the decoder upsamples; see [`UpsampleMode::for_device`].
     #[config(default = "UpsampleMode::Portable")]
     pub upsample: UpsampleMode,
+    /// Activation of the decoder's last convolution. The notebook's is ReLU, which can be dead
+    /// from the first step (an output channel whose bias is negative at init outputs 0
+    /// everywhere and never gets a gradient); `Sigmoid` (output in (0, 1), like the images) or
+    /// `Identity` always pass a gradient.
+    #[config(default = "Activation::Relu")]
+    pub output_activation: Activation,
 }
 
 /// Convolutional encoder plus FC bottleneck:
@@ -57,7 +63,8 @@ pub struct ConvEncoder {
 
 /// Decoder: Linear `code_size -> 2048`, LeakyReLU, reshape `[128, 4, 4]`, conv `128->128`,
 /// LeakyReLU, upsample ×2, conv `128->64`, LeakyReLU, upsample, conv `64->64`, LeakyReLU,
-/// upsample, conv `64->c`, ReLU (all convs kernel 3, stride 1, padding 1).
+/// upsample, conv `64->c`, then the output activation (the notebook's ReLU by default; all
+/// convs kernel 3, stride 1, padding 1).
 #[derive(Module, Debug)]
 pub struct ConvDecoder {
     /// `[b, code_size] -> [b, 2048]`
@@ -75,10 +82,15 @@ pub struct ConvDecoder {
     /// Upsampling implementation (not saved; set from the config or [`ConvAutoencoder::with_upsample`]).
     #[module(skip)]
     pub upsample: UpsampleMode,
+    /// Activation of `conv4`'s output (not saved: it holds no weights, so checkpoints of any
+    /// output activation load alike; set from the config).
+    #[module(skip)]
+    pub output_activation: Activation,
 }
 
 /// The conv autoencoder: [`ConvEncoder`] then [`ConvDecoder`].
-/// Input `[batch, in_channels, 32, 32]` in `[0, 1]`; output of the same shape (ReLU, `>= 0`).
+/// Input `[batch, in_channels, 32, 32]` in `[0, 1]`; output of the same shape, after the
+/// configured output activation (ReLU, `>= 0`, by default).
 #[derive(Module, Debug)]
 pub struct ConvAutoencoder {
     /// Convolutions and the FC bottleneck.
@@ -121,6 +133,7 @@ impl ConvAutoencoderConfig {
             conv4: conv([64, self.in_channels], 1, device),
             negative_slope: self.negative_slope,
             upsample: self.upsample,
+            output_activation: self.output_activation,
         };
         ConvAutoencoder { encoder, decoder }
     }
@@ -182,7 +195,7 @@ impl ConvDecoder {
         let x = upsample_bilinear_2x(x, self.upsample);
         let x = leaky_relu(self.conv3.forward(x), slope);
         let x = upsample_bilinear_2x(x, self.upsample);
-        relu(self.conv4.forward(x))
+        self.output_activation.apply(self.conv4.forward(x))
     }
 }
 
@@ -211,6 +224,7 @@ impl ConvAutoencoder {
             .with_code_size(self.encoder.code_size())
             .with_negative_slope(self.encoder.negative_slope)
             .with_upsample(self.decoder.upsample)
+            .with_output_activation(self.decoder.output_activation)
     }
 }
 

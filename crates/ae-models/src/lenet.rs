@@ -68,6 +68,15 @@ impl LeNet5 {
     /// # Panics
     /// When the images are not `[_, 1, 32, 32]`.
     pub fn logits(&self, images: Tensor<4>) -> Tensor<2> {
+        self.fc3.forward(self.features(images))
+    }
+
+    /// images: `[batch, 1, 32, 32]` -> the 84 ReLU features the last layer classifies:
+    /// `[batch, 84]`
+    ///
+    /// # Panics
+    /// When the images are not `[_, 1, 32, 32]`.
+    pub fn features(&self, images: Tensor<4>) -> Tensor<2> {
         let [batch, channels, height, width] = images.dims();
         assert!(
             channels == 1 && height == LENET_IMAGE_SIZE && width == LENET_IMAGE_SIZE,
@@ -76,8 +85,7 @@ impl LeNet5 {
         let x = self.pool.forward(relu(self.conv1.forward(images)));
         let x = self.pool.forward(relu(self.conv2.forward(x)));
         let x = relu(self.fc1.forward(x.reshape([batch, 16 * 5 * 5])));
-        let x = relu(self.fc2.forward(x));
-        self.fc3.forward(x)
+        relu(self.fc2.forward(x))
     }
 
     /// Number of output classes.

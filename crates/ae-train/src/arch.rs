@@ -53,6 +53,9 @@ pub enum Arch {
         code_size: usize,
         negative_slope: f64,
         upsample: Upsample,
+        /// Absent from checkpoints written before it existed, which all used ReLU.
+        #[serde(default = "crate::recipe::default_conv_output_activation")]
+        output_activation: Activation,
     },
     /// LeNet-5.
     Lenet { num_classes: usize },
@@ -204,8 +207,13 @@ impl fmt::Display for Arch {
             Arch::ConvAutoencoder {
                 in_channels,
                 code_size,
+                output_activation,
                 ..
-            } => write!(f, "conv autoencoder {in_channels}×32×32, code {code_size}"),
+            } => write!(
+                f,
+                "conv autoencoder {in_channels}×32×32, code {code_size}, {} output",
+                output_activation.name()
+            ),
             Arch::Lenet { num_classes } => write!(f, "LeNet-5, {num_classes} classes"),
             Arch::Classifier {
                 encoder,
@@ -269,6 +277,7 @@ mod tests {
             code_size: 1024,
             negative_slope: 0.1,
             upsample: Upsample::Auto,
+            output_activation: Activation::Relu,
         };
         let encoder = 64 * 256 * 27 + 128 * 64 * 576 + 128 * 16 * 1152 + 2048 * 1024;
         let decoder =

@@ -72,6 +72,10 @@ pub struct BenchRow {
     /// What this machine reaches on one large matrix product (1024³, f32) on the same device,
     /// in GFLOP/s: the practical arithmetic limit the step is compared with.
     pub matmul_gflops: f64,
+    /// What computes f32 matrix products on flex: the system BLAS found at run time, or why
+    /// none is used and flex's `gemm` does them (`ae_blas::status`); the backend's name on
+    /// other devices.
+    pub matmul_library: String,
     /// Peak resident memory of the process during this stage, in bytes (Linux; `None`
     /// elsewhere).
     pub peak_rss_bytes: Option<u64>,
@@ -126,6 +130,11 @@ pub fn bench(recipe: &Recipe, options: &BenchOptions) -> Result<Vec<BenchRow>, T
     let data = load_data(&recipe, &options.data)?;
     let data_load_s = loading.elapsed().as_secs_f64();
     let matmul_gflops = matmul_gflops(&options.device.clone().without_autodiff())?;
+    let matmul_library = if backend_name(&options.device) == "flex" {
+        format!("flex: BLAS {}", ae_blas::status())
+    } else {
+        backend_name(&options.device).to_string()
+    };
     let ad = options.device.clone().without_autodiff().autodiff();
     let sync = |what: &str| {
         ad.sync()
@@ -191,6 +200,7 @@ pub fn bench(recipe: &Recipe, options: &BenchOptions) -> Result<Vec<BenchRow>, T
             step_flops,
             step_gflops: step_flops as f64 / median / 1e9,
             matmul_gflops,
+            matmul_library: matmul_library.clone(),
             peak_rss_bytes: peak_rss_bytes(),
         });
     }

@@ -5,11 +5,13 @@
 //! checkpoints/
 //!   last.json                 {"dir": "stage2-epoch004", ...}
 //!   best.json                 {"dir": "stage2-epoch003", ...}
+//!   autoencoder.json          the last epoch of the last reconstruction stage (the trained
+//!                             autoencoder a classifier head was put on), for the analyses
 //!   stage2-epoch003/  model.bpk  optimizer.bpk  state.json
 //!   stage2-epoch004/  ...
 //!   initial-encoder.tiles     first-layer weights at initialisation (for the grids)
 //! ```
-//! Only the folders `last` and `best` point at are kept.
+//! Only the folders `last`, `best` and `autoencoder` point at are kept.
 
 use std::path::{Path, PathBuf};
 
@@ -94,6 +96,8 @@ pub enum Which {
     Best,
     /// The most recent.
     Last,
+    /// The last epoch of the last reconstruction stage.
+    Autoencoder,
 }
 
 impl Which {
@@ -101,6 +105,7 @@ impl Which {
         match self {
             Which::Best => "best.json",
             Which::Last => "last.json",
+            Which::Autoencoder => "autoencoder.json",
         }
     }
 }
@@ -198,7 +203,7 @@ impl Checkpoints {
 
     /// Removes checkpoint folders neither pointer refers to, and stale scratch folders.
     pub fn prune(&self) -> Result<(), TrainError> {
-        let keep: Vec<String> = [Which::Last, Which::Best]
+        let keep: Vec<String> = [Which::Last, Which::Best, Which::Autoencoder]
             .into_iter()
             .filter_map(|w| self.pointer(w).ok().flatten())
             .map(|p| p.dir)

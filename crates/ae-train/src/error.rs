@@ -105,6 +105,9 @@ pub enum TrainError {
     /// The backend failed to compute or read back a tensor.
     #[error("backend: {0}")]
     Backend(String),
+    /// A picture given to a trained model cannot be read.
+    #[error("{path}: {message}")]
+    Image { path: PathBuf, message: String },
     /// An option of the call itself is unusable.
     #[error("{0}")]
     InvalidOption(String),

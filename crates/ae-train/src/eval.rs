@@ -52,7 +52,8 @@ pub fn read_int_scalars(values: Vec<Tensor<1, Int>>) -> Result<Vec<i64>, TrainEr
 ///
 /// For reconstruction the loss is the MSE of the clean input's reconstruction; with `noise`
 /// other than none, the MSE of reconstructing from noisy input (noise drawn from `noise_seed`) is
-/// measured too.
+/// measured too, with the code's mean |h| on that noisy input (what a sparsity penalty, which
+/// sees noisy training input, acts on).
 pub fn evaluate_net(
     net: &Net,
     test: &Arc<Prepared>,
@@ -66,7 +67,9 @@ pub fn evaluate_net(
         StageKind::Reconstruction => {
             evaluate_reconstruction(net, test, batch_size, noise, noise_seed, device)
         }
-        StageKind::Classification => evaluate_classification(net, test, batch_size, device),
+        StageKind::Classification => {
+            evaluate_classification(net, test, batch_size, Noise::None, 0, device)
+        }
     }
 }
 
@@ -74,7 +77,7 @@ fn not_an_autoencoder() -> TrainError {
     TrainError::InvalidOption("reconstruction metrics need an autoencoder".into())
 }
 
-fn evaluate_reconstruction(
+pub(crate) fn evaluate_reconstruction(
     net: &Net,
     test: &Arc<Prepared>,
     batch_size: usize,
@@ -105,18 +108,23 @@ fn evaluate_reconstruction(
     let mean_abs = sum(read_scalars(abs_sums)?) / code_values.max(1) as f64;
     let inactive_count: i64 = read_int_scalars(inactive)?.iter().sum();
 
-    let mse_noisy = if noise == Noise::None {
-        None
+    let (mse_noisy, mean_abs_noisy) = if noise == Noise::None {
+        (None, None)
     } else {
         let noisy = BatchLoader::new(test.clone(), batch_size).noise(noise);
         let mut squared = Vec::new();
+        let mut abs_sums = Vec::new();
         for batch in noisy.iter(noise_seed, device) {
             let rec = net
                 .reconstruct(batch.input)
                 .ok_or_else(not_an_autoencoder)?;
             squared.push((rec.output - batch.clean).square().sum());
+            abs_sums.push(rec.code.abs().sum());
         }
-        Some(sum(read_scalars(squared)?) / elements)
+        (
+            Some(sum(read_scalars(squared)?) / elements),
+            Some(sum(read_scalars(abs_sums)?) / code_values.max(1) as f64),
+        )
     };
     Ok(TestMetrics {
         loss,
@@ -124,22 +132,27 @@ fn evaluate_reconstruction(
         confusion: None,
         inactive_fraction: Some(inactive_count as f64 / code_values.max(1) as f64),
         mean_abs_code: Some(mean_abs),
+        mean_abs_code_noisy: mean_abs_noisy,
         samples: test.len(),
     })
 }
 
-fn evaluate_classification(
+/// Classification metrics of `net` on `test` with the input corrupted by `noise` (drawn from
+/// `noise_seed`; `Noise::None` gives the clean evaluation).
+pub(crate) fn evaluate_classification(
     net: &Net,
     test: &Arc<Prepared>,
     batch_size: usize,
+    noise: Noise,
+    noise_seed: u64,
     device: &Device,
 ) -> Result<TestMetrics, TrainError> {
-    let loader = BatchLoader::new(test.clone(), batch_size);
+    let loader = BatchLoader::new(test.clone(), batch_size).noise(noise);
     let labels = test.labels();
     let mut confusion = ConfusionMatrix::default();
     let mut nll_sums = Vec::new();
     let mut seen = 0usize;
-    for batch in loader.iter(0, device) {
+    for batch in loader.iter(noise_seed, device) {
         let log_probs = net.log_probs(batch.input).ok_or_else(|| {
             TrainError::InvalidOption("classification metrics need a classifier".into())
         })?;
@@ -161,6 +174,7 @@ fn evaluate_classification(
         confusion: Some(confusion),
         inactive_fraction: None,
         mean_abs_code: None,
+        mean_abs_code_noisy: None,
         samples: test.len(),
     })
 }

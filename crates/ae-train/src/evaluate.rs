@@ -3,17 +3,15 @@
 use std::path::{Path, PathBuf};
 
 use ae_data::{DataLocator, DatasetName};
-use burn::module::Module;
 use burn::tensor::Device;
 
-use crate::checkpoint::{Checkpoints, Pointer, Which};
+use crate::analysis::{DataChoice, ModelChoice, TrainedModel};
+use crate::checkpoint::{Pointer, Which};
 use crate::error::TrainError;
 use crate::eval::evaluate_net;
 use crate::metrics::ConfusionMatrix;
-use crate::net::Net;
-use crate::recipe::{Recipe, StageKind};
-use crate::run_folder::RunFolder;
-use crate::train::{TAG_TEST_NOISE, load_data};
+use crate::recipe::StageKind;
+use crate::train::TAG_TEST_NOISE;
 
 /// How to evaluate a run.
 #[derive(Debug, Clone)]
@@ -71,68 +69,39 @@ pub struct EvalReport {
 /// Loads a checkpoint of the run in `run_dir` and measures it on the test set: accuracy,
 /// per-class accuracy and confusion matrix for a classifier, MSE for an autoencoder.
 pub fn evaluate(run_dir: &Path, options: &EvalOptions) -> Result<EvalReport, TrainError> {
-    let folder = RunFolder::open(run_dir)?;
-    let recipe = Recipe::from_file(&folder.recipe())?;
-    let checkpoints = Checkpoints::new(run_dir);
-    let pointer =
-        checkpoints
-            .pointer(options.checkpoint)?
-            .ok_or_else(|| TrainError::RunFolder {
-                path: run_dir.to_path_buf(),
-                message: "has no checkpoint yet (no epoch finished)".into(),
-            })?;
-    let state = checkpoints.state(&pointer)?;
-    let mut eval_recipe = recipe.clone();
-    if let Some(dataset) = options.dataset {
-        eval_recipe.dataset = dataset;
-    }
-    if let Some(n) = options.test_limit {
-        eval_recipe.test_limit = Some(n);
-    }
-    let trained_shape = recipe.input_shape()?;
-    let shape = eval_recipe.input_shape()?;
-    if shape != trained_shape {
-        return Err(TrainError::DatasetMismatch {
-            dataset: eval_recipe.dataset.to_string(),
-            message: format!(
-                "gives images of shape {shape:?} after resize, the model was trained on {trained_shape:?}"
-            ),
-        });
-    }
-    // Only the test split is used; the training limit keeps loading cheap.
-    eval_recipe.limit = Some(1);
-    let data = load_data(&eval_recipe, &options.data)?;
-    let device = options.device.clone().without_autodiff();
-    let net = Net::build(&state.arch, &device, 0)
-        .load(&checkpoints.folder(&pointer).join("model.bpk"))?;
-    let stage = recipe
-        .stages
-        .get(state.stage)
-        .ok_or_else(|| TrainError::RunFolder {
-            path: run_dir.to_path_buf(),
-            message: format!(
-                "checkpoint names stage {} that the recipe lacks",
-                state.stage + 1
-            ),
-        })?;
-    let noise_seed = ae_data::derive_seed(recipe.seed, &[TAG_TEST_NOISE, state.stage as u64]);
+    let choice = match options.checkpoint {
+        Which::Best => ModelChoice::Best,
+        Which::Last => ModelChoice::Last,
+        Which::Autoencoder => ModelChoice::Autoencoder,
+    };
+    let model = TrainedModel::open(run_dir, choice, &options.device)?;
+    let data = model.data(&DataChoice {
+        locator: options.data.clone(),
+        dataset: options.dataset,
+        test_limit: options.test_limit,
+        train_limit: None,
+    })?;
+    let noise_seed = ae_data::derive_seed(
+        model.recipe.seed,
+        &[TAG_TEST_NOISE, model.stage_index as u64],
+    );
     let metrics = evaluate_net(
-        &net.valid(),
+        model.net(),
         &data.test,
-        stage.kind,
-        recipe.eval_batch_size,
-        stage.noise,
+        model.stage.kind,
+        model.recipe.eval_batch_size,
+        model.stage.noise,
         noise_seed,
-        &device,
+        &model.device,
     )?;
     Ok(EvalReport {
         run_dir: run_dir.to_path_buf(),
-        checkpoint: pointer,
-        stage_name: stage.display_name(state.stage),
-        kind: stage.kind,
-        dataset: eval_recipe.dataset,
+        checkpoint: model.pointer.clone(),
+        stage_name: model.stage.display_name(model.stage_index),
+        kind: model.stage.kind,
+        dataset: data.dataset,
         samples: metrics.samples,
-        class_names: eval_recipe
+        class_names: data
             .dataset
             .class_names()
             .iter()

@@ -4,7 +4,8 @@
 //! the dataset, the model and a pipeline of stages; [`train`] runs it on the autodiff version of
 //! a device and writes a run folder (resolved recipe, manifest, metrics CSV/JSON, checkpoints,
 //! plots, weight and reconstruction grids, a self-contained `report.html`); [`resume`] continues
-//! an interrupted run; [`evaluate`] measures a run's checkpoint; [`bench`] times each stage.
+//! an interrupted run; [`evaluate`] measures a run's checkpoint; [`bench`] times each stage;
+//! [`analysis`] looks inside a trained model (code maps, noise robustness, own pictures).
 //!
 //! ```no_run
 //! use ae_train::{Recipe, RunOptions, train};
@@ -65,6 +66,9 @@
 //! `upsample = "auto" | "burn" | "portable"`) and `kind = "lenet"`. Unknown keys are errors.
 
 mod allocator;
+mod block_cache;
+mod threads;
+pub mod analysis;
 mod arch;
 mod bench;
 mod checkpoint;
@@ -87,6 +91,8 @@ mod train;
 mod weights;
 
 pub use allocator::keep_freed_memory;
+pub use block_cache::LargeBlockCache;
+pub use threads::on_compute_threads;
 pub use arch::{Arch, GrowSpec, Upsample};
 pub use bench::{BenchOptions, BenchRow, bench};
 pub use checkpoint::{Pointer, Which};
@@ -100,6 +106,7 @@ pub use recipe::{
     Head, ModelSpec, OptimizerSpec, Overrides, Recipe, Schedule, Sparsity, Stage, StageKind,
     StagePlan, Strategy, Transition,
 };
+pub use report::refresh_report;
 pub use run_folder::{DataFileInfo, DatasetInfo, FinalMetrics, Manifest, MetricsFile};
 pub use train::{CHECK_EVERY, RunOptions, RunSummary, read_metrics, resume, train};
 pub use weights::{ExportSummary, WeightsReport, evaluate_weights, export};

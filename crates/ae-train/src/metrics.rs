@@ -69,6 +69,8 @@ pub struct TestMetrics {
     pub inactive_fraction: Option<f64>,
     /// Reconstruction only: mean |h| of the code.
     pub mean_abs_code: Option<f64>,
+    /// Reconstruction with noise only: mean |h| of the code with the noisy input.
+    pub mean_abs_code_noisy: Option<f64>,
     /// Number of test images.
     pub samples: usize,
 }
@@ -106,8 +108,12 @@ pub struct EpochRecord {
     pub confusion_matrix: Option<ConfusionMatrix>,
     /// Fraction of test code activations with |h| < 0.01 (reconstruction).
     pub inactive_fraction: Option<f64>,
-    /// Mean |h| of the test code (reconstruction).
+    /// Mean |h| of the test code (reconstruction); for a sigmoid code, its mean activation.
     pub mean_abs_code: Option<f64>,
+    /// The same with the stage's noise on the input, when it has noise: the input a sparsity
+    /// penalty sees in training. (Absent from runs written before it existed.)
+    #[serde(default)]
+    pub mean_abs_code_noisy: Option<f64>,
     /// Training images seen this epoch.
     pub train_samples: usize,
     /// Optimiser steps this epoch.
@@ -144,6 +150,7 @@ pub fn csv_header() -> String {
         "mean_per_class_accuracy",
         "inactive_fraction",
         "mean_abs_code",
+        "mean_abs_code_noisy",
         "train_samples",
         "steps",
         "seconds",
@@ -178,6 +185,7 @@ pub fn csv_row(r: &EpochRecord) -> String {
         opt(mean_per_class),
         opt(r.inactive_fraction),
         opt(r.mean_abs_code),
+        opt(r.mean_abs_code_noisy),
         r.train_samples.to_string(),
         r.steps.to_string(),
         r.seconds.to_string(),
@@ -253,6 +261,7 @@ mod tests {
             confusion_matrix: Some(ConfusionMatrix::default()),
             inactive_fraction: None,
             mean_abs_code: None,
+            mean_abs_code_noisy: None,
             train_samples: 100,
             steps: 1,
             seconds: 0.25,

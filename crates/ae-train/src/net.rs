@@ -99,12 +99,14 @@ fn build_unseeded(arch: &Arch, device: &Device) -> Net {
             code_size,
             negative_slope,
             upsample,
+            output_activation,
         } => Net::Conv(
             ConvAutoencoderConfig::new()
                 .with_in_channels(*in_channels)
                 .with_code_size(*code_size)
                 .with_negative_slope(*negative_slope)
                 .with_upsample(upsample_mode(*upsample, device))
+                .with_output_activation(*output_activation)
                 .init(device),
         ),
         Arch::Lenet { num_classes } => Net::Lenet(
@@ -182,6 +184,17 @@ impl Net {
             Net::Lenet(m) => Some(m.log_probs(images)),
             Net::Classifier(m) => Some(m.log_probs(images)),
             Net::Stacked(_) | Net::Conv(_) => None,
+        }
+    }
+
+    /// The code of `images` ([batch, c, h, w]): `[batch, code_size]`: an autoencoder's innermost
+    /// code, a classifier's encoder output, LeNet-5's 84-d penultimate layer.
+    pub fn encode(&self, images: Tensor<4>) -> Tensor<2> {
+        match self {
+            Net::Stacked(m) => m.reconstruct(images).code,
+            Net::Conv(m) => m.encode(images),
+            Net::Lenet(m) => m.features(images),
+            Net::Classifier(m) => m.encode(images),
         }
     }
 

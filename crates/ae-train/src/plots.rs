@@ -20,7 +20,7 @@ pub const CURVE_SIZE: (u32, u32) = (960, 540);
 /// Size of the confusion-matrix heatmap.
 pub const CONFUSION_SIZE: (u32, u32) = (760, 680);
 
-const FONT: &str = "sans-serif";
+pub(crate) const FONT: &str = "sans-serif";
 static FONT_BYTES: &[u8] = include_bytes!("../assets/DejaVuSansMono.ttf");
 static REGISTER_FONT: Once = Once::new();
 
@@ -33,7 +33,7 @@ fn register_font() {
 }
 
 /// Draws into an RGB buffer of `size` with `draw`, then writes it as PNG atomically.
-fn render(
+pub(crate) fn render(
     path: &Path,
     size: (u32, u32),
     draw: impl FnOnce(&DrawingArea<BitMapBackend<'_>, Shift>) -> Result<(), String>,
@@ -73,7 +73,7 @@ fn whole_number(x: &f64) -> String {
     }
 }
 
-fn text_err<E: std::fmt::Display>(e: E) -> String {
+pub(crate) fn text_err<E: std::fmt::Display>(e: E) -> String {
     e.to_string()
 }
 

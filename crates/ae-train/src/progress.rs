@@ -85,7 +85,10 @@ impl Progress {
     }
 }
 
-/// `stage 1 'ae' epoch 3/10: train 0.0712  test 0.0698  acc 91.20%  0.52 s`
+/// `stage 1 'ae' epoch 3/10: train loss 0.0712, test loss 0.0698, mean |h| 0.4105, 0.52 s` or
+/// `stage 3 'classifier' epoch 3/10: train loss 0.3120, test loss 0.2950, test accuracy 91.20%, 0.31 s`.
+/// An autoencoder's line gives the code's mean |h| (for a sigmoid code, its mean activation,
+/// what a KL sparsity target is about).
 pub fn epoch_line(r: &EpochRecord, total_epochs: usize) -> String {
     let mut line = format!(
         "stage {} '{}' epoch {}/{}: train loss {:.4}, test loss {:.4}",
@@ -99,6 +102,67 @@ pub fn epoch_line(r: &EpochRecord, total_epochs: usize) -> String {
     if let Some(noisy) = r.test_mse_noisy {
         line.push_str(&format!(", noisy-input MSE {noisy:.4}"));
     }
+    if let Some(code) = r.mean_abs_code {
+        line.push_str(&format!(", mean |h| {code:.4}"));
+        if let Some(noisy) = r.mean_abs_code_noisy {
+            line.push_str(&format!(" ({noisy:.4} with noisy input)"));
+        }
+    }
     line.push_str(&format!(", {:.2} s", r.seconds));
     line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(kind: StageKind) -> EpochRecord {
+        EpochRecord {
+            stage: 1,
+            stage_name: "ae".into(),
+            kind,
+            epoch: 3,
+            global_epoch: 3,
+            lr: 1e-3,
+            train_loss: 0.07124,
+            train_penalty: None,
+            train_accuracy: None,
+            test_loss: 0.06981,
+            test_mse_noisy: None,
+            test_accuracy: None,
+            per_class_accuracy: None,
+            confusion_matrix: None,
+            inactive_fraction: None,
+            mean_abs_code: None,
+            mean_abs_code_noisy: None,
+            train_samples: 8000,
+            steps: 80,
+            seconds: 0.5213,
+        }
+    }
+
+    #[test]
+    fn an_autoencoder_epoch_line_gives_the_code_mean() {
+        let mut r = record(StageKind::Reconstruction);
+        r.test_mse_noisy = Some(0.08);
+        r.mean_abs_code = Some(0.05127);
+        assert_eq!(
+            epoch_line(&r, 10),
+            "stage 1 'ae' epoch 3/10: train loss 0.0712, test loss 0.0698, \
+             noisy-input MSE 0.0800, mean |h| 0.0513, 0.52 s"
+        );
+        r.mean_abs_code_noisy = Some(0.2);
+        assert!(
+            epoch_line(&r, 10).contains("mean |h| 0.0513 (0.2000 with noisy input), 0.52 s"),
+            "{}",
+            epoch_line(&r, 10)
+        );
+        let mut r = record(StageKind::Classification);
+        r.test_accuracy = Some(0.912);
+        assert_eq!(
+            epoch_line(&r, 10),
+            "stage 1 'ae' epoch 3/10: train loss 0.0712, test loss 0.0698, \
+             test accuracy 91.20%, 0.52 s"
+        );
+    }
 }

@@ -96,6 +96,12 @@ pub enum ModelSpec {
         /// `"burn"` or `"portable"`.
         #[serde(default)]
         upsample: Upsample,
+        /// Activation of the decoder's last convolution: `"relu"` (the notebook's, the
+        /// default), `"sigmoid"` or `"identity"` (any [`Activation`] is accepted). A ReLU output
+        /// channel whose bias starts negative is dead from the first step; the other two
+        /// always pass a gradient.
+        #[serde(default = "default_conv_output_activation")]
+        output_activation: Activation,
     },
     /// LeNet-5 classifier for 1×32×32 images.
     Lenet,
@@ -106,6 +112,9 @@ fn default_activation() -> Activation {
 }
 fn default_output_activation() -> Activation {
     Activation::Sigmoid
+}
+pub(crate) fn default_conv_output_activation() -> Activation {
+    Activation::Relu
 }
 fn default_code_size() -> usize {
     1024
@@ -674,6 +683,7 @@ impl Recipe {
                 code_size,
                 negative_slope,
                 upsample,
+                output_activation,
             } => {
                 if (h, w) != (32, 32) {
                     return Err(RecipeError::invalid(
@@ -700,6 +710,7 @@ impl Recipe {
                     code_size: *code_size,
                     negative_slope: *negative_slope,
                     upsample: *upsample,
+                    output_activation: *output_activation,
                 })
             }
             ModelSpec::Lenet => {

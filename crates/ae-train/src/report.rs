@@ -7,7 +7,7 @@ use std::path::Path;
 use base64::Engine as _;
 
 use crate::error::TrainError;
-use crate::files::write_atomic;
+use crate::files::{read_json, write_atomic};
 use crate::metrics::ConfusionMatrix;
 use crate::plots::{accuracy_plot, confusion_plot, loss_plot};
 use crate::recipe::{Recipe, StageKind};
@@ -42,6 +42,44 @@ pub fn write_outputs(
     }
     let html = render_html(folder, recipe, manifest, metrics);
     write_atomic(&folder.report(), html.as_bytes())
+}
+
+/// Rewrites `report.html` of an existing run from its files (after an analysis added pictures
+/// to its `analysis/` folder). The plots of training are left as they are.
+pub fn refresh_report(run_dir: &Path) -> Result<(), TrainError> {
+    let folder = RunFolder::open(run_dir)?;
+    let recipe = Recipe::from_file(&folder.recipe())?;
+    let manifest: Manifest = read_json(&folder.manifest())?;
+    let metrics: MetricsFile = read_json(&folder.metrics_json())?;
+    let html = render_html(&folder, &recipe, &manifest, &metrics);
+    write_atomic(&folder.report(), html.as_bytes())
+}
+
+/// The analyses' pictures in `analysis/` (embeddings, robustness curves), with captions.
+fn analysis_figures(dir: &Path) -> String {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.ends_with(".png") && !n.starts_with('.'))
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    let mut html = String::new();
+    for name in names {
+        let stem = name.trim_end_matches(".png");
+        let caption = if let Some(method) = stem.strip_prefix("embedding-") {
+            format!("Test-set codes projected to 2-D ({method}), coloured by class (ae embed)")
+        } else if let Some(noise) = stem.strip_prefix("robustness-") {
+            format!("Test metric against {noise} noise level (ae robustness)")
+        } else {
+            stem.to_string()
+        };
+        html.push_str(&figure(&dir.join(&name), &caption));
+    }
+    html
 }
 
 /// Escapes text for HTML.
@@ -273,12 +311,19 @@ fn render_html(
         h.push_str(&reconstruction);
     }
 
+    let analysis = analysis_figures(&folder.dir.join("analysis"));
+    if !analysis.is_empty() {
+        h.push_str("<h2>Analyses</h2>\n<div class=\"figs\">\n");
+        h.push_str(&analysis);
+        h.push_str("</div>\n");
+    }
+
     // Metrics table.
-    h.push_str("<h2>Metrics per epoch</h2>\n<table class=\"metrics\"><tr><th>stage</th><th>epoch</th><th>lr</th><th>train loss</th><th>penalty</th><th>train acc</th><th>test loss</th><th>noisy-input MSE</th><th>test acc</th><th>|h|&lt;0.01</th><th>mean |h|</th><th>s</th></tr>\n");
+    h.push_str("<h2>Metrics per epoch</h2>\n<table class=\"metrics\"><tr><th>stage</th><th>epoch</th><th>lr</th><th>train loss</th><th>penalty</th><th>train acc</th><th>test loss</th><th>noisy-input MSE</th><th>test acc</th><th>|h|&lt;0.01</th><th>mean |h|</th><th>mean |h|, noisy input</th><th>s</th></tr>\n");
     for r in &metrics.epochs {
         let _ = writeln!(
             h,
-            "<tr><td>{} {}</td><td>{}</td><td>{}</td><td>{:.4}</td><td>{}</td><td>{}</td><td>{:.4}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.2}</td></tr>",
+            "<tr><td>{} {}</td><td>{}</td><td>{}</td><td>{:.4}</td><td>{}</td><td>{}</td><td>{:.4}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.2}</td></tr>",
             r.stage,
             esc(&r.stage_name),
             r.epoch,
@@ -291,6 +336,7 @@ fn render_html(
             pct(r.test_accuracy),
             pct(r.inactive_fraction),
             num(r.mean_abs_code),
+            num(r.mean_abs_code_noisy),
             r.seconds
         );
     }

@@ -689,6 +689,7 @@ impl Session {
             confusion_matrix: test.confusion.clone(),
             inactive_fraction: test.inactive_fraction,
             mean_abs_code: test.mean_abs_code,
+            mean_abs_code_noisy: test.mean_abs_code_noisy,
             train_samples: sums.samples,
             steps: sums.steps_done,
             seconds: sums.seconds,
@@ -717,6 +718,10 @@ impl Session {
         self.checkpoints.point(Which::Last, &pointer)?;
         if improved {
             self.checkpoints.point(Which::Best, &pointer)?;
+        }
+        if spec.kind == StageKind::Reconstruction {
+            // Kept for the analyses (`ae embed`, `ae reconstruct`) once a head replaces the decoder.
+            self.checkpoints.point(Which::Autoencoder, &pointer)?;
         }
         self.checkpoints.prune()?;
         self.folder.write_metrics(&MetricsFile::new(

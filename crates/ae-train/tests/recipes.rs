@@ -280,6 +280,45 @@ fn unknown_keys_and_names_are_refused_naming_them() {
 }
 
 #[test]
+fn the_conv_autoencoder_output_activation_is_one_recipe_key() {
+    // Absent: the notebook's ReLU, so older recipes and run folders keep their meaning.
+    let arch = |text: &str| parse(text).unwrap().plan().unwrap()[0].arch.clone();
+    let output = |arch: Arch| match arch {
+        Arch::ConvAutoencoder {
+            output_activation, ..
+        } => output_activation,
+        other => panic!("expected a conv autoencoder, got {other:?}"),
+    };
+    assert_eq!(output(arch(CONV)), Activation::Relu);
+    for (value, expected) in [
+        ("relu", Activation::Relu),
+        ("sigmoid", Activation::Sigmoid),
+        ("identity", Activation::Identity),
+    ] {
+        let text = CONV.replace(
+            "negative_slope = 0.1",
+            &format!("negative_slope = 0.1\noutput_activation = \"{value}\""),
+        );
+        assert_eq!(output(arch(&text)), expected, "{value}");
+        // The run folder's recipe.toml keeps the choice.
+        let recipe = parse(&text).unwrap();
+        assert_eq!(parse(&recipe.to_toml()).unwrap(), recipe);
+    }
+
+    let text = CONV.replace(
+        "negative_slope = 0.1",
+        "negative_slope = 0.1\noutput_activation = \"softmax\"",
+    );
+    let e = parse(&text).unwrap_err();
+    assert!(matches!(e, RecipeError::Parse { .. }));
+    let text = message(e);
+    assert!(
+        text.contains("softmax") && text.contains("sigmoid"),
+        "{text}"
+    );
+}
+
+#[test]
 fn zero_epochs_and_batch_sizes_name_the_key() {
     let text =
         STACKED

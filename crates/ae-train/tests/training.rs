@@ -108,6 +108,8 @@ fn greedy_stacked_pipeline_learns_and_writes_a_complete_run_folder() {
         e[0].test_loss
     );
     assert!(e[0].inactive_fraction.is_some() && e[0].mean_abs_code.is_some());
+    // No noise in this stage: no noisy-input code statistics.
+    assert_eq!(e[0].mean_abs_code_noisy, None);
 
     // Greedy growth: 784-400-784, then 784-400-256-400-784, then the classifier.
     assert_eq!(
@@ -362,6 +364,13 @@ fn an_interrupted_and_resumed_run_ends_like_an_uninterrupted_one() {
     assert_eq!(reference.epochs.len(), 4);
     // The denoising stage measures noisy-input MSE and sparsity; the L1 penalty is reported.
     assert!(reference.epochs[0].test_mse_noisy.is_some());
+    // The code's mean |h| is also measured on the noisy input, which changes the code.
+    let noisy_code = reference.epochs[0].mean_abs_code_noisy.unwrap();
+    let clean_code = reference.epochs[0].mean_abs_code.unwrap();
+    assert!(
+        noisy_code > 0.0 && noisy_code < 1.0 && (noisy_code - clean_code).abs() > 1e-6,
+        "tanh code mean |h|: {noisy_code} with noisy input, {clean_code} with clean input"
+    );
     assert!(reference.epochs[0].train_penalty.unwrap() > 0.0);
 
     let mut interrupted = options(out.path());

@@ -1,4 +1,4 @@
-use ae_models::{ConvAutoencoder, ConvAutoencoderConfig, Reconstructs, UpsampleMode};
+use ae_models::{Activation, ConvAutoencoder, ConvAutoencoderConfig, Reconstructs, UpsampleMode};
 use burn::module::{Module, Param};
 use burn::tensor::{Device, Tensor, TensorData};
 
@@ -126,7 +126,12 @@ fn conv_autoencoder_config_rebuilds_the_architecture() {
     assert_eq!(rebuilt.code_size, 64);
     assert_eq!(rebuilt.negative_slope, 0.2);
     assert_eq!(rebuilt.upsample, UpsampleMode::Burn);
+    assert_eq!(rebuilt.output_activation, Activation::Relu);
     assert_eq!(rebuilt.init(&device).num_params(), ae.num_params());
+    let sigmoid = config
+        .with_output_activation(Activation::Sigmoid)
+        .init(&device);
+    assert_eq!(sigmoid.config().output_activation, Activation::Sigmoid);
 }
 
 #[test]
@@ -135,6 +140,93 @@ fn conv_autoencoder_defaults_are_the_cifar_notebook() {
     assert_eq!(config.in_channels, 3);
     assert_eq!(config.code_size, 1024);
     assert_eq!(config.negative_slope, 0.1);
+    assert_eq!(config.output_activation, Activation::Relu);
+}
+
+/// The same weights with another output activation.
+fn with_output(ae: &ConvAutoencoder, activation: Activation) -> ConvAutoencoder {
+    let mut ae = ae.clone();
+    ae.decoder.output_activation = activation;
+    ae
+}
+
+#[test]
+fn the_output_activation_is_applied_to_the_last_convolution() {
+    let device = device();
+    let ae = model(1, &device);
+    let input = seeded_tensor([2, 1, 32, 32], 5, 0.0, 1.0, &device);
+    // Identity gives the last convolution's raw output z; the others must be f(z).
+    let z: Vec<f64> = values(
+        with_output(&ae, Activation::Identity)
+            .reconstruct(input.clone())
+            .output,
+    )
+    .into_iter()
+    .map(f64::from)
+    .collect();
+    assert!(z.iter().any(|&v| v != 0.0), "identity output is all zero");
+    type Case = (Activation, fn(f64) -> f64);
+    let cases: [Case; 2] = [
+        (Activation::Relu, |v| v.max(0.0)),
+        (Activation::Sigmoid, |v| 1.0 / (1.0 + (-v).exp())),
+    ];
+    for (activation, f) in cases {
+        let out = with_output(&ae, activation)
+            .reconstruct(input.clone())
+            .output;
+        let expected: Vec<f64> = z.iter().map(|&v| f(v)).collect();
+        assert_close(&values(out), &expected, 1e-6, &format!("{activation:?}"));
+    }
+}
+
+/// The notebook's failure: with a negative output bias far larger than the pre-activations'
+/// spread, a ReLU output is 0 everywhere and no weight gets a gradient; a sigmoid output with
+/// the same weights still passes one.
+#[test]
+fn a_sigmoid_output_trains_where_the_relu_output_is_dead() {
+    let device = device().autodiff();
+    let mut ae = ConvAutoencoderConfig::new()
+        .with_in_channels(1)
+        .with_upsample(UpsampleMode::for_device(&device))
+        .init(&device);
+    ae.decoder.conv4.bias = Some(Param::from_data(
+        TensorData::new(vec![-1.0f32], [1]),
+        &device,
+    ));
+    let input = seeded_tensor([2, 1, 32, 32], 3, 0.0, 1.0, &device);
+    let gradient_norm = |activation: Activation| {
+        let ae = with_output(&ae, activation);
+        let out = ae.reconstruct(input.clone()).output;
+        let loss = (out.clone() - input.clone()).square().mean();
+        let grads = loss.backward();
+        let grad = ae
+            .decoder
+            .conv4
+            .weight
+            .val()
+            .grad(&grads)
+            .expect("conv4 gradient");
+        let outputs = values(out);
+        let norm = values(grad)
+            .iter()
+            .map(|g| f64::from(*g).abs())
+            .sum::<f64>();
+        (outputs, norm)
+    };
+    let (relu_out, relu_grad) = gradient_norm(Activation::Relu);
+    assert!(
+        relu_out.iter().all(|&v| v == 0.0),
+        "the ReLU output is not dead"
+    );
+    assert_eq!(relu_grad, 0.0);
+    let (sigmoid_out, sigmoid_grad) = gradient_norm(Activation::Sigmoid);
+    // sigmoid(-1 + small) is about 0.27 everywhere.
+    assert!(
+        sigmoid_out.iter().all(|&v| (0.2..0.35).contains(&v)),
+        "{:?}",
+        &sigmoid_out[..4]
+    );
+    assert!(sigmoid_grad > 1e-4, "sigmoid gradient {sigmoid_grad}");
 }
 
 #[test]

@@ -54,6 +54,15 @@ fn lenet_conv_autoencoder_and_classifier_round_trip_through_files() {
         .init(&device)
         .load_file(dir.path().join("conv"));
     assert_eq!(param_data(&loaded), param_data(&conv));
+    // The output activation holds no weights: a checkpoint of the notebook's ReLU model loads
+    // into a sigmoid-output one unchanged.
+    let sigmoid = conv
+        .config()
+        .with_output_activation(Activation::Sigmoid)
+        .init(&device)
+        .load_file(dir.path().join("conv"));
+    assert_eq!(param_data(&sigmoid), param_data(&conv));
+    assert_eq!(sigmoid.decoder.output_activation, Activation::Sigmoid);
 
     let classifier = EncoderClassifier::from_conv(conv, 10, &device);
     classifier

@@ -699,7 +699,8 @@ fn conv3d_1x1_impl<
                         b * channels_out * spatial + g * out_channels_per_group * spatial;
 
                     unsafe {
-                        gemm::gemm(
+                        crate::ops::gemm_dispatch::gemm( // ae patch 6
+
                             m,
                             n,
                             k,
@@ -734,7 +735,8 @@ fn conv3d_1x1_impl<
                         b * channels_out * spatial + g * out_channels_per_group * spatial;
 
                     unsafe {
-                        gemm::gemm(
+                        crate::ops::gemm_dispatch::gemm( // ae patch 6
+
                             m,
                             n,
                             k,
@@ -1685,7 +1687,8 @@ fn conv3d_direct_impl<
                 for k in 0..kernel_w {
                     unsafe {
                         let x_base = x_data.as_ptr().add(b * batch_x_len);
-                        gemm::gemm(
+                        crate::ops::gemm_dispatch::gemm( // ae patch 6
+
                             m,
                             n,
                             gemm_k,
@@ -1718,7 +1721,8 @@ fn conv3d_direct_impl<
                 for k in 0..kernel_w {
                     unsafe {
                         let x_base = x_data.as_ptr().add(b * batch_x_len);
-                        gemm::gemm(
+                        crate::ops::gemm_dispatch::gemm( // ae patch 6
+
                             m,
                             n,
                             gemm_k,
@@ -1781,7 +1785,8 @@ macro_rules! gemm_typed {
             #[cfg(not(feature = "rayon"))]
             let parallelism = gemm::Parallelism::None;
             unsafe {
-                gemm::gemm(
+                crate::ops::gemm_dispatch::gemm( // ae patch 6
+
                     m,
                     n,
                     k,
@@ -3175,7 +3180,8 @@ pub fn conv2d_weight_backward_f32(
                 let acc_offset = g * out_per_group * col_len;
                 // acc[out_per_group, col_len] += grad_chunk[out_per_group, rows] @ patches^T
                 unsafe {
-                    gemm::gemm(
+                    crate::ops::gemm_dispatch::gemm( // ae patch 6
+
                         out_per_group,
                         col_len,
                         rows,
@@ -3349,7 +3355,8 @@ pub fn conv2d_x_backward_f32(
                 }
                 // cols[col_len, rows] = W_g^T[col_len, out_per_group] @ grad_chunk[out_per_group, rows]
                 unsafe {
-                    gemm::gemm(
+                    crate::ops::gemm_dispatch::gemm( // ae patch 6
+
                         col_len,
                         rows,
                         out_per_group,

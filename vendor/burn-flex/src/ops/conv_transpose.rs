@@ -567,7 +567,8 @@ macro_rules! conv_transpose_gemm_typed {
             #[cfg(not(feature = "rayon"))]
             let parallelism = gemm::Parallelism::None;
             unsafe {
-                gemm::gemm(
+                crate::ops::gemm_dispatch::gemm( // ae patch 6
+
                     m,
                     n,
                     k,

@@ -249,7 +249,10 @@ fn matmul_2d_strided<T: GemmScalar>(lhs: FlexTensor, rhs: FlexTensor) -> FlexTen
     // `input^T @ grad`, sends gemm down a path 3-4x slower than on a row-major copy
     // (e.g. [784,100]x[100,400]: 2.35 ms strided vs 0.52 ms + 0.02 ms copy, AVX-512,
     // 2 threads). The copy costs O(M*K) against the product's O(M*K*N).
-    let lhs = if lhs.layout().strides()[1] != 1 && lhs.layout().shape()[0] > 1 {
+    // ae patch 6: a system BLAS reads transposed operands at full speed, so the copy is
+    // only made for gemm.
+    let blas = lhs.dtype() == DType::F32 && ae_blas::library().is_some();
+    let lhs = if !blas && lhs.layout().strides()[1] != 1 && lhs.layout().shape()[0] > 1 {
         lhs.to_contiguous()
     } else {
         lhs
@@ -315,7 +318,8 @@ unsafe fn gemm_call<T: GemmScalar>(
     parallelism: gemm::Parallelism,
 ) {
     unsafe {
-        gemm::gemm(
+        crate::ops::gemm_dispatch::gemm( // ae patch 6
+
             m,
             n,
             k,

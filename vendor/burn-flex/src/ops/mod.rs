@@ -104,6 +104,8 @@ pub mod expand;
 #[cfg(feature = "fft")]
 pub mod fft;
 pub mod flip;
+// ae patch 6: f32 products through the system BLAS when one is loaded.
+mod gemm_dispatch;
 mod float;
 pub mod gather_scatter;
 pub mod grid_sample;

@@ -1,0 +1,98 @@
+//! `ae embed`: a 2-D map of what a run's encoder learned.
+
+use std::path::PathBuf;
+
+use ae_train::analysis::{DataChoice, EmbedOptions, ModelChoice, Projection, embed};
+use anyhow::Result;
+use clap::Args;
+
+use crate::cli::{DataArgs, DeviceArgs, parse_dataset, parse_positive};
+use crate::report::percent;
+
+/// Arguments of `ae embed`.
+#[derive(Debug, Clone, Args)]
+pub struct EmbedArgs {
+    /// A run folder written by `ae train`.
+    #[arg(value_name = "RUN_FOLDER")]
+    pub run: PathBuf,
+    /// The projection to 2-D: pca (exact; the explained variance is on the axes) or tsne
+    /// (exact t-SNE, perplexity 30, O(n²): at most 5000 points).
+    #[arg(long, value_name = "METHOD", default_value = "pca")]
+    pub method: String,
+    /// Embed the first N test images.
+    #[arg(long, value_name = "N", default_value_t = 2000, value_parser = parse_positive)]
+    pub limit: usize,
+    /// Neighbours voting in the k-NN accuracy of the codes.
+    #[arg(long, value_name = "K", default_value_t = 5, value_parser = parse_positive)]
+    pub k: usize,
+    /// Training images whose codes the k-NN classifier compares with (the first N).
+    #[arg(long, value_name = "N", default_value_t = 10_000, value_parser = parse_positive)]
+    pub knn_train: usize,
+    /// Which model encodes: auto (the run's trained autoencoder when it kept one, else the
+    /// best checkpoint), autoencoder, best (the final model, e.g. the fine-tuned classifier's
+    /// encoder) or last.
+    #[arg(long, value_name = "WHICH", default_value = "auto")]
+    pub checkpoint: String,
+    /// Encode another dataset with images of the same shape.
+    #[arg(long, value_name = "NAME", value_parser = parse_dataset)]
+    pub dataset: Option<ae_data::DatasetName>,
+    /// Write the PNG, CSV and JSON into DIR instead of RUN_FOLDER/analysis.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub device: DeviceArgs,
+}
+
+pub fn run(args: EmbedArgs) -> Result<()> {
+    let mut options = EmbedOptions::new(args.device.device.open()?);
+    options.projection = Projection::parse(&args.method)?;
+    options.checkpoint = ModelChoice::parse(&args.checkpoint)?;
+    options.limit = args.limit;
+    options.k = args.k;
+    options.knn_reference = args.knn_train;
+    options.out_dir = args.out;
+    options.data = DataChoice {
+        locator: args.data.locator(),
+        dataset: args.dataset,
+        ..DataChoice::default()
+    };
+    let report = embed(&args.run, &options)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(());
+    }
+    println!("run: {}", report.run.display());
+    println!(
+        "encoder: {} (checkpoints/{}, stage '{}')",
+        report.code, report.checkpoint, report.stage
+    );
+    println!("dataset: {}, {} test images", report.dataset, report.points);
+    match report.explained_variance {
+        Some([a, b]) => println!(
+            "projection: PCA, explained variance {} + {} = {}",
+            percent(a),
+            percent(b),
+            percent(a + b)
+        ),
+        None => println!(
+            "projection: t-SNE (perplexity 30), {:.1} s",
+            report.projection_seconds
+        ),
+    }
+    println!(
+        "{}-NN accuracy of the codes: {} (test images against {} training codes; on the raw \
+         pixels: {})",
+        report.knn_k,
+        percent(report.knn_accuracy),
+        report.knn_reference,
+        percent(report.knn_pixels_accuracy)
+    );
+    println!("plot: {}", report.png.display());
+    println!("csv: {}", report.csv.display());
+    Ok(())
+}
