@@ -250,7 +250,7 @@ fn bad_weights_files_fail_with_one_line() {
     ]);
     assert_clean_failure(
         &out,
-        &["lenet5.pth", "fits no stage of recipe 'stacked-mnist'", "--stage"],
+        &["lenet5.pth", "fit no stage of recipe 'stacked-mnist'", "--stage"],
     );
 
     let out = scratch.ae(&[
