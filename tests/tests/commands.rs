@@ -104,7 +104,10 @@ fn bench_json_has_one_row_per_recipe_and_stage() {
         }
         assert_eq!(row["backend"], "flex");
         assert!(
-            row["matmul_library"].as_str().unwrap().starts_with("flex: BLAS "),
+            row["matmul_library"]
+                .as_str()
+                .unwrap()
+                .starts_with("flex: BLAS "),
             "{row}"
         );
         assert_eq!(row["batch"], 100);
@@ -145,7 +148,10 @@ fn bench_json_has_one_row_per_recipe_and_stage() {
     ]);
     let mut lines = table.lines();
     assert!(lines.next().unwrap().starts_with("roof: "), "{table}");
-    assert!(lines.next().unwrap().starts_with("matrix products: flex"), "{table}");
+    assert!(
+        lines.next().unwrap().starts_with("matrix products: flex"),
+        "{table}"
+    );
     assert!(lines.next().unwrap().contains("step med"), "{table}");
     assert!(lines.next().unwrap().starts_with("lenet-mnist"), "{table}");
 }

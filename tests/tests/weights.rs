@@ -3,9 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use ae_e2e::{
-    Scratch, assert_clean_failure, read_json, run_folder, write_fashion_lookalike,
-};
+use ae_e2e::{Scratch, assert_clean_failure, read_json, run_folder, write_fashion_lookalike};
 use serde_json::Value;
 
 /// The PyTorch fixtures committed with ae-models.
@@ -17,7 +15,9 @@ fn pytorch_fixture(name: &str) -> PathBuf {
 
 /// This package's own test data.
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name)
 }
 
 fn text(path: &Path) -> &str {
@@ -48,7 +48,15 @@ fn json(stdout: &str) -> Value {
 fn an_exported_run_evaluates_to_the_runs_own_accuracy() {
     let scratch = Scratch::new();
     let out = scratch.ae_ok(&[
-        "train", "lenet-mnist", "--epochs", "1", "--limit", "600", "--test-limit", "300", "-q",
+        "train",
+        "lenet-mnist",
+        "--epochs",
+        "1",
+        "--limit",
+        "600",
+        "--test-limit",
+        "300",
+        "-q",
     ]);
     let run = run_folder(&out, scratch.path());
     let run_eval = json(&scratch.ae_ok(&["eval", text(&run), "--json"]));
@@ -68,7 +76,13 @@ fn an_exported_run_evaluates_to_the_runs_own_accuracy() {
     assert_eq!(metadata["resize"], "\"bilinear32\"");
 
     let weights_eval = json(&scratch.ae_ok(&[
-        "eval", "--weights", text(&file), "--recipe", "lenet-mnist", "--test-limit", "300",
+        "eval",
+        "--weights",
+        text(&file),
+        "--recipe",
+        "lenet-mnist",
+        "--test-limit",
+        "300",
         "--json",
     ]));
     assert_eq!(weights_eval["format"], "safetensors");
@@ -76,18 +90,36 @@ fn an_exported_run_evaluates_to_the_runs_own_accuracy() {
     assert_eq!(weights_eval["samples"], 300);
     assert_eq!(weights_eval["test_accuracy"], run_eval["test_accuracy"]);
     assert_eq!(weights_eval["test_loss"], run_eval["test_loss"]);
-    assert_eq!(weights_eval["confusion_matrix"], run_eval["confusion_matrix"]);
+    assert_eq!(
+        weights_eval["confusion_matrix"],
+        run_eval["confusion_matrix"]
+    );
 }
 
 #[test]
 fn a_greedy_stacked_run_exports_its_classifier_and_the_notebook_autoencoders_evaluate() {
     let scratch = Scratch::new();
     let out = scratch.ae_ok(&[
-        "train", "stacked-mnist", "--epochs", "1", "--limit", "300", "--test-limit", "200", "-q",
+        "train",
+        "stacked-mnist",
+        "--epochs",
+        "1",
+        "--limit",
+        "300",
+        "--test-limit",
+        "200",
+        "-q",
     ]);
     let run = run_folder(&out, scratch.path());
     let file = scratch.path().join("classifier.safetensors");
-    scratch.ae_ok(&["export", text(&run), "--checkpoint", "last", "--out", text(&file)]);
+    scratch.ae_ok(&[
+        "export",
+        text(&run),
+        "--checkpoint",
+        "last",
+        "--out",
+        text(&file),
+    ]);
     let header = safetensors_header(&file);
     assert_eq!(shape(&header, "0.0.weight"), [400, 784]);
     assert_eq!(shape(&header, "0.2.weight"), [256, 400]);
@@ -95,7 +127,13 @@ fn a_greedy_stacked_run_exports_its_classifier_and_the_notebook_autoencoders_eva
     assert_eq!(header["__metadata__"]["stage"], "3");
     let run_eval = json(&scratch.ae_ok(&["eval", text(&run), "--last", "--json"]));
     let weights_eval = json(&scratch.ae_ok(&[
-        "eval", "--weights", text(&file), "--recipe", "stacked-mnist", "--test-limit", "200",
+        "eval",
+        "--weights",
+        text(&file),
+        "--recipe",
+        "stacked-mnist",
+        "--test-limit",
+        "200",
         "--json",
     ]));
     assert_eq!(weights_eval["stage"], 3);
@@ -103,7 +141,11 @@ fn a_greedy_stacked_run_exports_its_classifier_and_the_notebook_autoencoders_eva
 
     // The notebook's own autoencoders fit the first two stages, found without --stage.
     for (name, stage, arch) in [
-        ("autoencoder-784-400-784.pth", 1, "dense autoencoder 784-400-784"),
+        (
+            "autoencoder-784-400-784.pth",
+            1,
+            "dense autoencoder 784-400-784",
+        ),
         (
             "stacked-784-400-256-400-784.safetensors",
             2,
@@ -111,8 +153,14 @@ fn a_greedy_stacked_run_exports_its_classifier_and_the_notebook_autoencoders_eva
         ),
     ] {
         let report = json(&scratch.ae_ok(&[
-            "eval", "--weights", text(&pytorch_fixture(name)), "--recipe", "stacked-mnist",
-            "--test-limit", "100", "--json",
+            "eval",
+            "--weights",
+            text(&pytorch_fixture(name)),
+            "--recipe",
+            "stacked-mnist",
+            "--test-limit",
+            "100",
+            "--json",
         ]));
         assert_eq!(report["stage"], stage, "{name}");
         assert_eq!(report["architecture"], arch, "{name}");
@@ -122,10 +170,18 @@ fn a_greedy_stacked_run_exports_its_classifier_and_the_notebook_autoencoders_eva
         assert!((0.05..0.5).contains(&mse), "{name}: MSE {mse}");
     }
     let out = scratch.ae(&[
-        "eval", "--weights", text(&pytorch_fixture("autoencoder-784-400-784.pth")), "--recipe",
-        "stacked-mnist", "--stage", "2",
+        "eval",
+        "--weights",
+        text(&pytorch_fixture("autoencoder-784-400-784.pth")),
+        "--recipe",
+        "stacked-mnist",
+        "--stage",
+        "2",
     ]);
-    assert_clean_failure(&out, &["missing key 'decoder.2.bias' (expected shape [784])"]);
+    assert_clean_failure(
+        &out,
+        &["missing key 'decoder.2.bias' (expected shape [784])"],
+    );
 }
 
 #[test]
@@ -135,7 +191,14 @@ fn a_conv_autoencoder_run_exports_its_classifier() {
     write_fashion_lookalike(&data.join("fashion-mnist"));
     let data_args = ["--data-dir", text(&data), "--accept-unverified"];
     let mut args = vec![
-        "train", "conv-ae-fashion-mnist", "--epochs", "1", "--limit", "64", "--test-limit", "64",
+        "train",
+        "conv-ae-fashion-mnist",
+        "--epochs",
+        "1",
+        "--limit",
+        "64",
+        "--test-limit",
+        "64",
         "-q",
     ];
     args.extend(data_args);
@@ -151,8 +214,14 @@ fn a_conv_autoencoder_run_exports_its_classifier() {
     args.extend(data_args);
     let run_eval = json(&scratch.ae_ok(&args));
     let mut args = vec![
-        "eval", "--weights", text(&file), "--recipe", "conv-ae-fashion-mnist", "--test-limit",
-        "64", "--json",
+        "eval",
+        "--weights",
+        text(&file),
+        "--recipe",
+        "conv-ae-fashion-mnist",
+        "--test-limit",
+        "64",
+        "--json",
     ];
     args.extend(data_args);
     let weights_eval = json(&scratch.ae_ok(&args));
@@ -165,14 +234,21 @@ fn a_pytorch_trained_lenet_evaluates_to_pytorchs_own_accuracy() {
     let reference = read_json(&fixture("lenet-mnist-mini-pytorch.json"));
     let scratch = Scratch::new();
     let report = json(&scratch.ae_ok(&[
-        "eval", "--weights", text(&fixture("lenet-mnist-mini-pytorch.pth")), "--recipe",
-        "lenet-mnist", "--json",
+        "eval",
+        "--weights",
+        text(&fixture("lenet-mnist-mini-pytorch.pth")),
+        "--recipe",
+        "lenet-mnist",
+        "--json",
     ]));
     assert_eq!(report["format"], "PyTorch");
     assert_eq!(report["samples"], reference["samples"]);
     assert_eq!(report["test_accuracy"], reference["test_accuracy"]);
     let out = scratch.ae_ok(&[
-        "eval", "--weights", text(&fixture("lenet-mnist-mini-pytorch.pth")), "--recipe",
+        "eval",
+        "--weights",
+        text(&fixture("lenet-mnist-mini-pytorch.pth")),
+        "--recipe",
         "lenet-mnist",
     ]);
     assert!(out.contains("test accuracy: 91.35% (1827/2000)"), "{out}");
@@ -202,16 +278,31 @@ fn train_init_starts_the_first_stage_from_pytorch_weights() {
     std::fs::write(&recipe, STILL_AUTOENCODER).expect("write recipe");
     let init = pytorch_fixture("autoencoder-784-400-784.pth");
     let out = scratch.ae_ok(&[
-        "train", text(&recipe), "--init", text(&init), "--limit", "200", "--test-limit", "200",
+        "train",
+        text(&recipe),
+        "--init",
+        text(&init),
+        "--limit",
+        "200",
+        "--test-limit",
+        "200",
         "-q",
     ]);
     let run = run_folder(&out, scratch.path());
     let manifest = read_json(&run.join("manifest.json"));
     assert_eq!(manifest["init_weights"], text(&init));
     let metrics = read_json(&run.join("metrics.json"));
-    let trained_mse = metrics["epochs"][0]["test_loss"].as_f64().expect("test loss");
+    let trained_mse = metrics["epochs"][0]["test_loss"]
+        .as_f64()
+        .expect("test loss");
     let init_mse = json(&scratch.ae_ok(&[
-        "eval", "--weights", text(&init), "--recipe", text(&recipe), "--test-limit", "200",
+        "eval",
+        "--weights",
+        text(&init),
+        "--recipe",
+        text(&recipe),
+        "--test-limit",
+        "200",
         "--json",
     ]))["test_mse"]
         .as_f64()
@@ -222,11 +313,20 @@ fn train_init_starts_the_first_stage_from_pytorch_weights() {
     );
 
     // A recipe whose first stage classifies takes a whole autoencoder: its encoder is kept.
-    let classify = STILL_AUTOENCODER
-        .replace("name = \"autoencoder\"\nkind = \"reconstruction\"", "name = \"classifier\"\nkind = \"classification\"");
+    let classify = STILL_AUTOENCODER.replace(
+        "name = \"autoencoder\"\nkind = \"reconstruction\"",
+        "name = \"classifier\"\nkind = \"classification\"",
+    );
     std::fs::write(&recipe, classify).expect("write recipe");
     scratch.ae_ok(&[
-        "train", text(&recipe), "--init", text(&init), "--limit", "200", "--test-limit", "200",
+        "train",
+        text(&recipe),
+        "--init",
+        text(&init),
+        "--limit",
+        "200",
+        "--test-limit",
+        "200",
         "-q",
     ]);
 }
@@ -246,18 +346,35 @@ fn bad_weights_files_fail_with_one_line() {
     assert_clean_failure(&out, &["cut.pth", "truncated or corrupt PyTorch file"]);
 
     let out = scratch.ae(&[
-        "eval", "--weights", text(&pytorch_fixture("lenet5.pth")), "--recipe", "stacked-mnist",
+        "eval",
+        "--weights",
+        text(&pytorch_fixture("lenet5.pth")),
+        "--recipe",
+        "stacked-mnist",
     ]);
     assert_clean_failure(
         &out,
-        &["lenet5.pth", "fit no stage of recipe 'stacked-mnist'", "--stage"],
+        &[
+            "lenet5.pth",
+            "fit no stage of recipe 'stacked-mnist'",
+            "--stage",
+        ],
     );
 
     let out = scratch.ae(&[
-        "train", "lenet-mnist", "--init", text(&pytorch_fixture("autoencoder-784-400-784.pth")),
-        "--epochs", "1", "--limit", "100",
+        "train",
+        "lenet-mnist",
+        "--init",
+        text(&pytorch_fixture("autoencoder-784-400-784.pth")),
+        "--epochs",
+        "1",
+        "--limit",
+        "100",
     ]);
-    assert_clean_failure(&out, &["autoencoder-784-400-784.pth", "missing key 'conv1.bias'"]);
+    assert_clean_failure(
+        &out,
+        &["autoencoder-784-400-784.pth", "missing key 'conv1.bias'"],
+    );
 
     let out = scratch.ae(&["eval", "--weights", text(&notes)]);
     assert!(!out.status.success());

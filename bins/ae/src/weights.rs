@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use ae_train::{EvalOptions, StageKind, Which, WeightsReport, evaluate_weights, export};
+use ae_train::{EvalOptions, StageKind, WeightsReport, Which, evaluate_weights, export};
 use anyhow::{Context, Result};
 use serde_json::json;
 
@@ -38,10 +38,9 @@ pub fn export_run(args: ExportArgs) -> Result<()> {
 
 /// `ae eval --weights FILE --recipe RECIPE [--stage N]`.
 pub fn eval_weights(args: &EvalArgs, weights: &Path) -> Result<()> {
-    let recipe_arg = args
-        .recipe
-        .as_deref()
-        .context("--weights needs --recipe RECIPE: the recipe gives the architecture and the test set")?;
+    let recipe_arg = args.recipe.as_deref().context(
+        "--weights needs --recipe RECIPE: the recipe gives the architecture and the test set",
+    )?;
     let loaded = recipes::load(recipe_arg)?;
     let mut options = EvalOptions::new(args.device.device.open()?);
     options.data = args.data.locator();

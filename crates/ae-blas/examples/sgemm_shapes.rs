@@ -16,8 +16,20 @@ const SHAPES: &[(&str, usize, usize, usize, bool)] = &[
     ("dense wgrad 784x100 . 100x400 (A^T)", 784, 400, 100, true),
     ("dense dgrad 100x400 . 400x784", 100, 784, 400, false),
     ("stacked fwd 100x400 . 400x256", 100, 256, 400, false),
-    ("lenet conv2 im2col 16x150 . 150x10000", 16, 10000, 150, false),
-    ("conv AE im2col 64x576 . 576x(2000*64)/8", 64, 16000, 576, false),
+    (
+        "lenet conv2 im2col 16x150 . 150x10000",
+        16,
+        10000,
+        150,
+        false,
+    ),
+    (
+        "conv AE im2col 64x576 . 576x(2000*64)/8",
+        64,
+        16000,
+        576,
+        false,
+    ),
     ("conv AE fc 2000x4096 . 4096x1024", 2000, 1024, 4096, false),
 ];
 
@@ -37,7 +49,11 @@ fn main() {
         let a: Vec<f32> = (0..m * k).map(|i| ((i % 13) as f32 - 6.0) * 0.01).collect();
         let b: Vec<f32> = (0..k * n).map(|i| ((i % 7) as f32 - 3.0) * 0.01).collect();
         let mut c = vec![0f32; m * n];
-        let (ars, acs) = if trans_a { (1, m as isize) } else { (k as isize, 1) };
+        let (ars, acs) = if trans_a {
+            (1, m as isize)
+        } else {
+            (k as isize, 1)
+        };
         let flops = 2.0 * (m * n * k) as f64;
         let reps = ((2e7 / flops * 1e3) as usize).clamp(1, 10_000);
         let mut best = [f64::MAX; 3];
@@ -54,8 +70,24 @@ fn main() {
                         // SAFETY: the three buffers cover their matrices.
                         unsafe {
                             gemm::gemm(
-                                m, n, k, c.as_mut_ptr(), 1, n as isize, false, a.as_ptr(), acs,
-                                ars, b.as_ptr(), 1, n as isize, 0.0, 1.0, false, false, false,
+                                m,
+                                n,
+                                k,
+                                c.as_mut_ptr(),
+                                1,
+                                n as isize,
+                                false,
+                                a.as_ptr(),
+                                acs,
+                                ars,
+                                b.as_ptr(),
+                                1,
+                                n as isize,
+                                0.0,
+                                1.0,
+                                false,
+                                false,
+                                false,
                                 parallelism,
                             )
                         }
@@ -63,8 +95,14 @@ fn main() {
                         // SAFETY: as above.
                         unsafe {
                             sgemm(
-                                m, n, k, Output::new(c.as_mut_ptr(), n as isize, 1), false, 0.0,
-                                1.0, Operand::new(a.as_ptr(), ars, acs),
+                                m,
+                                n,
+                                k,
+                                Output::new(c.as_mut_ptr(), n as isize, 1),
+                                false,
+                                0.0,
+                                1.0,
+                                Operand::new(a.as_ptr(), ars, acs),
                                 Operand::new(b.as_ptr(), n as isize, 1),
                                 if which == 1 { 1 } else { threads },
                             );
@@ -83,7 +121,12 @@ fn main() {
                 rate(best[2])
             );
         } else {
-            println!("{label:<42} {:>10.0} {:>10} {:>10}", rate(best[0]), "-", "-");
+            println!(
+                "{label:<42} {:>10.0} {:>10} {:>10}",
+                rate(best[0]),
+                "-",
+                "-"
+            );
         }
     }
 }

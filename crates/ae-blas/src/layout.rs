@@ -30,29 +30,53 @@ unsafe impl Sync for Output {}
 impl Operand {
     /// A matrix at `ptr` with the given strides, in elements.
     pub fn new(ptr: *const f32, row_stride: isize, col_stride: isize) -> Self {
-        Self { ptr, row_stride, col_stride }
+        Self {
+            ptr,
+            row_stride,
+            col_stride,
+        }
     }
     pub(crate) fn offset_rows(self, rows: usize) -> Self {
-        Self { ptr: self.ptr.wrapping_offset(rows as isize * self.row_stride), ..self }
+        Self {
+            ptr: self.ptr.wrapping_offset(rows as isize * self.row_stride),
+            ..self
+        }
     }
     pub(crate) fn offset_cols(self, cols: usize) -> Self {
-        Self { ptr: self.ptr.wrapping_offset(cols as isize * self.col_stride), ..self }
+        Self {
+            ptr: self.ptr.wrapping_offset(cols as isize * self.col_stride),
+            ..self
+        }
     }
     fn transposed(self) -> Self {
-        Self { row_stride: self.col_stride, col_stride: self.row_stride, ..self }
+        Self {
+            row_stride: self.col_stride,
+            col_stride: self.row_stride,
+            ..self
+        }
     }
 }
 
 impl Output {
     /// A matrix at `ptr` with the given strides, in elements.
     pub fn new(ptr: *mut f32, row_stride: isize, col_stride: isize) -> Self {
-        Self { ptr, row_stride, col_stride }
+        Self {
+            ptr,
+            row_stride,
+            col_stride,
+        }
     }
     pub(crate) fn offset_rows(self, rows: usize) -> Self {
-        Self { ptr: self.ptr.wrapping_offset(rows as isize * self.row_stride), ..self }
+        Self {
+            ptr: self.ptr.wrapping_offset(rows as isize * self.row_stride),
+            ..self
+        }
     }
     pub(crate) fn offset_cols(self, cols: usize) -> Self {
-        Self { ptr: self.ptr.wrapping_offset(cols as isize * self.col_stride), ..self }
+        Self {
+            ptr: self.ptr.wrapping_offset(cols as isize * self.col_stride),
+            ..self
+        }
     }
 }
 

@@ -84,7 +84,10 @@ pub unsafe fn sgemm(
         // A block of a matrix with a BLAS layout has one too (fewer rows or columns never
         // break a layout), so this always finds the call.
         let call = layout::cblas_call(bm, bn, k, d, l, r);
-        debug_assert!(call.is_some(), "a block of a BLAS-layout product lost its layout");
+        debug_assert!(
+            call.is_some(),
+            "a block of a BLAS-layout product lost its layout"
+        );
         if let Some(call) = call {
             // SAFETY: the block lies inside the matrices the caller vouched for; blocks write
             // disjoint rows (or columns) of `dst`.

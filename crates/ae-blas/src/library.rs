@@ -68,7 +68,9 @@ fn loaded() -> &'static (Option<Library>, String) {
             }
             Ok(value) if !value.is_empty() => (Library::open(&value), value),
             _ => (
-                DEFAULT_CANDIDATES.iter().find_map(|name| Library::open(name)),
+                DEFAULT_CANDIDATES
+                    .iter()
+                    .find_map(|name| Library::open(name)),
                 DEFAULT_CANDIDATES.join(", "),
             ),
         };
@@ -140,7 +142,12 @@ impl Library {
             unsafe { set(1) };
             description = format!("BLIS ({name})");
         }
-        Some(Self { name: name.to_string(), description, core: core_name, sgemm })
+        Some(Self {
+            name: name.to_string(),
+            description,
+            core: core_name,
+            sgemm,
+        })
     }
 
     /// OpenBLAS 0.3.21 (Debian 12) does not recognise some newer CPUs and falls back to

@@ -37,9 +37,21 @@ struct Case {
 fn check(case: &Case) {
     let Case { m, n, k, .. } = *case;
     let (a, b) = (values(m * k, 1), values(k * n, 2));
-    let (ars, acs) = if case.lhs_col_major { (1, m as isize) } else { (k as isize, 1) };
-    let (brs, bcs) = if case.rhs_col_major { (1, k as isize) } else { (n as isize, 1) };
-    let (crs, ccs) = if case.dst_col_major { (1, m as isize) } else { (n as isize, 1) };
+    let (ars, acs) = if case.lhs_col_major {
+        (1, m as isize)
+    } else {
+        (k as isize, 1)
+    };
+    let (brs, bcs) = if case.rhs_col_major {
+        (1, k as isize)
+    } else {
+        (n as isize, 1)
+    };
+    let (crs, ccs) = if case.dst_col_major {
+        (1, m as isize)
+    } else {
+        (n as isize, 1)
+    };
     let start = values(m * n, 3);
     let (alpha, beta) = (0.5f32, 2.0f32);
     let mut expected = vec![0f32; m * n];
@@ -48,8 +60,13 @@ fn check(case: &Case) {
             let dot: f64 = (0..k)
                 .map(|p| at(&a, ars, acs, i, p) as f64 * at(&b, brs, bcs, p, j) as f64)
                 .sum();
-            let old = if case.read_dst { alpha as f64 * at(&start, crs, ccs, i, j) as f64 } else { 0.0 };
-            expected[(i as isize * crs + j as isize * ccs) as usize] = (old + beta as f64 * dot) as f32;
+            let old = if case.read_dst {
+                alpha as f64 * at(&start, crs, ccs, i, j) as f64
+            } else {
+                0.0
+            };
+            expected[(i as isize * crs + j as isize * ccs) as usize] =
+                (old + beta as f64 * dot) as f32;
         }
     }
     let mut c = start.clone();
@@ -75,13 +92,26 @@ fn check(case: &Case) {
         return;
     }
     assert!(done, "a BLAS layout was refused: {m}x{n}x{k}");
-    let worst = c.iter().zip(&expected).map(|(x, y)| (x - y).abs()).fold(0f32, f32::max);
-    assert!(worst <= 1e-4 * (k as f32).sqrt(), "{m}x{n}x{k}: max error {worst}");
+    let worst = c
+        .iter()
+        .zip(&expected)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0f32, f32::max);
+    assert!(
+        worst <= 1e-4 * (k as f32).sqrt(),
+        "{m}x{n}x{k}: max error {worst}"
+    );
 }
 
 #[test]
 fn every_layout_matches_the_plain_product() {
-    for &(m, n, k) in &[(1, 1, 1), (3, 5, 7), (100, 40, 78), (17, 300, 33), (260, 130, 64)] {
+    for &(m, n, k) in &[
+        (1, 1, 1),
+        (3, 5, 7),
+        (100, 40, 78),
+        (17, 300, 33),
+        (260, 130, 64),
+    ] {
         for mask in 0..16u8 {
             check(&Case {
                 m,

@@ -44,7 +44,11 @@ struct Cache {
 
 static LOCK: AtomicBool = AtomicBool::new(false);
 static mut CACHE: Cache = Cache {
-    slots: [Slot { ptr: std::ptr::null_mut(), size: 0, align: 0 }; MAX_CACHED_BLOCKS],
+    slots: [Slot {
+        ptr: std::ptr::null_mut(),
+        size: 0,
+        align: 0,
+    }; MAX_CACHED_BLOCKS],
     bytes: 0,
 };
 
@@ -78,7 +82,10 @@ fn take_cached(layout: Layout) -> Option<*mut u8> {
 
 /// Asks the kernel for huge pages on the 2 MiB-aligned part of a fresh block.
 #[allow(unsafe_code)]
-#[cfg_attr(not(all(target_os = "linux", target_env = "gnu")), allow(unused_variables))]
+#[cfg_attr(
+    not(all(target_os = "linux", target_env = "gnu")),
+    allow(unused_variables)
+)]
 fn advise_huge_pages(ptr: *mut u8, size: usize) {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
@@ -139,7 +146,11 @@ unsafe impl GlobalAlloc for LargeBlockCache {
                 let Some(slot) = cache.slots.iter_mut().find(|s| s.ptr.is_null()) else {
                     return false;
                 };
-                *slot = Slot { ptr, size: layout.size(), align: layout.align() };
+                *slot = Slot {
+                    ptr,
+                    size: layout.size(),
+                    align: layout.align(),
+                };
                 cache.bytes += layout.size();
                 true
             });
@@ -179,7 +190,11 @@ mod tests {
             alloc.dealloc(second, layout);
             let zeroed = alloc.alloc_zeroed(layout);
             assert_eq!(zeroed, first);
-            assert!(std::slice::from_raw_parts(zeroed, layout.size()).iter().all(|&b| b == 0));
+            assert!(
+                std::slice::from_raw_parts(zeroed, layout.size())
+                    .iter()
+                    .all(|&b| b == 0)
+            );
             // Another size does not take it.
             let other = Layout::from_size_align(layout.size() + 8, 64).unwrap();
             alloc.dealloc(zeroed, layout);

@@ -66,11 +66,10 @@
 //! `upsample = "auto" | "burn" | "portable"`) and `kind = "lenet"`. Unknown keys are errors.
 
 mod allocator;
-mod block_cache;
-mod threads;
 pub mod analysis;
 mod arch;
 mod bench;
+mod block_cache;
 mod checkpoint;
 mod error;
 mod eval;
@@ -87,14 +86,14 @@ mod progress;
 mod recipe;
 mod report;
 mod run_folder;
+mod threads;
 mod train;
 mod weights;
 
 pub use allocator::keep_freed_memory;
-pub use block_cache::LargeBlockCache;
-pub use threads::on_compute_threads;
 pub use arch::{Arch, GrowSpec, Upsample};
 pub use bench::{BenchOptions, BenchRow, bench};
+pub use block_cache::LargeBlockCache;
 pub use checkpoint::{Pointer, Which};
 pub use error::{RecipeError, TrainError};
 pub use evaluate::{EvalOptions, EvalReport, evaluate};
@@ -108,5 +107,6 @@ pub use recipe::{
 };
 pub use report::refresh_report;
 pub use run_folder::{DataFileInfo, DatasetInfo, FinalMetrics, Manifest, MetricsFile};
+pub use threads::on_compute_threads;
 pub use train::{CHECK_EVERY, RunOptions, RunSummary, read_metrics, resume, train};
 pub use weights::{ExportSummary, WeightsReport, evaluate_weights, export};

@@ -13,7 +13,9 @@ const WORKER_STACK_BYTES: usize = 64 << 20;
 /// the global pool (worker stacks of 64 MiB) when nobody has yet; call it early in `main`.
 pub fn on_compute_threads<R: Send>(job: impl FnOnce() -> R + Send) -> R {
     // Fails only when the global pool was already built; then it is used as it is.
-    let _ = rayon::ThreadPoolBuilder::new().stack_size(WORKER_STACK_BYTES).build_global();
+    let _ = rayon::ThreadPoolBuilder::new()
+        .stack_size(WORKER_STACK_BYTES)
+        .build_global();
     rayon::scope(|_| job())
 }
 

@@ -26,11 +26,11 @@ use crate::optim::{build_optimizer, learning_rate, load_optimizer};
 use crate::progress::Progress;
 use crate::recipe::{Overrides, Recipe, StageKind, StagePlan, Transition};
 use crate::report::write_outputs;
-use crate::weights::{INIT_MODEL_FILE, initial_net};
 use crate::run_folder::{
     BURN_VERSION, DataFileInfo, DatasetInfo, FinalMetrics, Manifest, MetricsFile, RunFolder,
     backend_name,
 };
+use crate::weights::{INIT_MODEL_FILE, initial_net};
 
 /// How often (in steps) the training losses are read back and checked for NaN/inf.
 pub const CHECK_EVERY: usize = 20;

@@ -47,7 +47,9 @@ pub enum WeightsError {
         others: String,
     },
     /// The file holds a tensor the model has no parameter for.
-    #[error("{path}: unexpected key '{key}' (the model has no such parameter; it expects {expected}){others}")]
+    #[error(
+        "{path}: unexpected key '{key}' (the model has no such parameter; it expects {expected}){others}"
+    )]
     UnexpectedKey {
         /// The file.
         path: PathBuf,

@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use ae_models::{
-    Activation, ConvAutoencoder, ConvAutoencoderConfig, EncoderClassifier,
-    EncoderClassifierConfig, EncoderConfig, LeNet5, LeNet5Config, StackedAutoencoder,
-    StackedAutoencoderConfig, UpsampleMode,
+    Activation, ConvAutoencoder, ConvAutoencoderConfig, EncoderClassifier, EncoderClassifierConfig,
+    EncoderConfig, LeNet5, LeNet5Config, StackedAutoencoder, StackedAutoencoderConfig,
+    UpsampleMode,
 };
 use burn::tensor::{DType, Device, TensorData};
 use safetensors::tensor::TensorView;
@@ -49,7 +49,10 @@ pub fn io(name: &str) -> (TensorData, Vec<f32>) {
 }
 
 /// Writes `tensors` (name, dtype, shape, little-endian bytes) as a safetensors file.
-pub fn write_safetensors(path: &Path, tensors: &[(String, safetensors::Dtype, Vec<usize>, Vec<u8>)]) {
+pub fn write_safetensors(
+    path: &Path,
+    tensors: &[(String, safetensors::Dtype, Vec<usize>, Vec<u8>)],
+) {
     let views: Vec<(String, TensorView<'_>)> = tensors
         .iter()
         .map(|(name, dtype, shape, bytes)| {

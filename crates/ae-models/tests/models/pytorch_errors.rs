@@ -43,7 +43,10 @@ fn a_missing_key_is_named_with_its_shape() {
     let error = load_lenet(&path).expect_err("must fail");
     assert!(matches!(&error, WeightsError::MissingKey { key, .. } if key == "fc3.bias"));
     let text = message(error, &path);
-    assert!(text.contains("missing key 'fc3.bias' (expected shape [10])"), "{text}");
+    assert!(
+        text.contains("missing key 'fc3.bias' (expected shape [10])"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -85,7 +88,11 @@ fn a_shape_that_does_not_fit_gives_expected_and_found() {
 #[test]
 fn a_file_in_neither_format_is_refused() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let text_file = temp_file(&dir, "notes.pth", b"these are not weights, just some text\n");
+    let text_file = temp_file(
+        &dir,
+        "notes.pth",
+        b"these are not weights, just some text\n",
+    );
     let text = message(load_lenet(&text_file).expect_err("must fail"), &text_file);
     assert!(text.contains("neither a PyTorch file"), "{text}");
     let empty = temp_file(&dir, "empty.safetensors", b"");

@@ -55,18 +55,24 @@ fn dense_autoencoder_784_400_784_reproduces_pytorch() {
 
 #[test]
 fn grown_stacked_autoencoder_reproduces_pytorch() {
-    check("stacked-784-400-256-400-784", grown_autoencoder, |m, x, d| {
-        values(m.decode(m.encode(input(x, d))))
-    });
+    check(
+        "stacked-784-400-256-400-784",
+        grown_autoencoder,
+        |m, x, d| values(m.decode(m.encode(input(x, d)))),
+    );
 }
 
 #[test]
 fn stacked_classifier_reproduces_pytorch() {
-    check("stacked-classifier-784-400-256-10", dense_classifier, |m, x, d| {
-        let flat: Tensor<2> = input(x, d);
-        let [batch, _] = flat.dims();
-        values(m.log_probs(flat.reshape([batch, 1, 28, 28])))
-    });
+    check(
+        "stacked-classifier-784-400-256-10",
+        dense_classifier,
+        |m, x, d| {
+            let flat: Tensor<2> = input(x, d);
+            let [batch, _] = flat.dims();
+            values(m.log_probs(flat.reshape([batch, 1, 28, 28])))
+        },
+    );
 }
 
 #[test]
@@ -170,7 +176,10 @@ fn the_format_is_told_by_content_not_by_extension() {
     let (x, expected) = io("lenet5");
     for file in [a, b] {
         let model = file.load_into(lenet(&device)).expect("load");
-        let diff = max_abs_diff(&values(model.log_probs(input(x.clone(), &device))), &expected);
+        let diff = max_abs_diff(
+            &values(model.log_probs(input(x.clone(), &device))),
+            &expected,
+        );
         assert!(diff <= TOLERANCE, "{}: {diff}", file.path.display());
     }
 }

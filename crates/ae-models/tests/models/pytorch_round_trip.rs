@@ -21,26 +21,49 @@ fn round_trip<M: PytorchNames + Clone>(model: M, fresh: M, what: &str) {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join(format!("{what}.safetensors"));
     save_pytorch(&model, &path, &[]).expect("save");
-    assert_ne!(bits(&fresh), bits(&model), "{what}: the fresh model must differ first");
+    assert_ne!(
+        bits(&fresh),
+        bits(&model),
+        "{what}: the fresh model must differ first"
+    );
     let loaded = load_pytorch(fresh, &path).expect("load");
-    assert_eq!(bits(&loaded), bits(&model), "{what}: weights changed in the round trip");
+    assert_eq!(
+        bits(&loaded),
+        bits(&model),
+        "{what}: weights changed in the round trip"
+    );
 }
 
 #[test]
 fn every_model_round_trips_bit_identically() {
     let device = device();
     round_trip(lenet(&device), lenet(&device), "lenet");
-    round_trip(dense_autoencoder(&device), dense_autoencoder(&device), "dense");
-    round_trip(grown_autoencoder(&device), grown_autoencoder(&device), "grown");
+    round_trip(
+        dense_autoencoder(&device),
+        dense_autoencoder(&device),
+        "dense",
+    );
+    round_trip(
+        grown_autoencoder(&device),
+        grown_autoencoder(&device),
+        "grown",
+    );
     // A third stage of growth: encoder.4 / decoder.4 appear.
     let deeper = |d: &Device| -> StackedAutoencoder {
         grown_autoencoder(d).grow(64, ae_models::Activation::Tanh, d)
     };
     round_trip(deeper(&device), deeper(&device), "grown-twice");
-    round_trip(dense_classifier(&device), dense_classifier(&device), "dense-classifier");
-    let dsae_classifier =
-        |d: &Device| EncoderClassifier::from_stacked(dense_autoencoder(d), 10, d);
-    round_trip(dsae_classifier(&device), dsae_classifier(&device), "dsae-classifier");
+    round_trip(
+        dense_classifier(&device),
+        dense_classifier(&device),
+        "dense-classifier",
+    );
+    let dsae_classifier = |d: &Device| EncoderClassifier::from_stacked(dense_autoencoder(d), 10, d);
+    round_trip(
+        dsae_classifier(&device),
+        dsae_classifier(&device),
+        "dsae-classifier",
+    );
     round_trip(
         conv_autoencoder(1, 16, &device),
         conv_autoencoder(1, 16, &device),
@@ -53,7 +76,11 @@ fn every_model_round_trips_bit_identically() {
     );
     let conv_classifier =
         |d: &Device| EncoderClassifier::from_conv(conv_autoencoder(1, 16, d), 10, d);
-    round_trip(conv_classifier(&device), conv_classifier(&device), "conv-classifier");
+    round_trip(
+        conv_classifier(&device),
+        conv_classifier(&device),
+        "conv-classifier",
+    );
 }
 
 #[test]
@@ -100,8 +127,24 @@ fn saving_a_loaded_fixture_gives_back_pytorchs_own_tensors() {
         assert_eq!(metadata.get("recipe").map(String::as_str), Some("test"));
     }
     again("lenet5", lenet(&device), dir.path());
-    again("autoencoder-784-400-784", dense_autoencoder(&device), dir.path());
-    again("stacked-784-400-256-400-784", grown_autoencoder(&device), dir.path());
-    again("stacked-classifier-784-400-256-10", dense_classifier(&device), dir.path());
-    again("conv-autoencoder-1ch-code16", conv_autoencoder(1, 16, &device), dir.path());
+    again(
+        "autoencoder-784-400-784",
+        dense_autoencoder(&device),
+        dir.path(),
+    );
+    again(
+        "stacked-784-400-256-400-784",
+        grown_autoencoder(&device),
+        dir.path(),
+    );
+    again(
+        "stacked-classifier-784-400-256-10",
+        dense_classifier(&device),
+        dir.path(),
+    );
+    again(
+        "conv-autoencoder-1ch-code16",
+        conv_autoencoder(1, 16, &device),
+        dir.path(),
+    );
 }

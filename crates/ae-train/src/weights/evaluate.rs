@@ -54,8 +54,7 @@ fn fitting_stage(
     stage: Option<usize>,
     device: &burn::tensor::Device,
 ) -> Result<(usize, Net), TrainError> {
-    let try_stage =
-        |index: usize| Net::build(&plan[index].arch, device, 0).load_weights(file);
+    let try_stage = |index: usize| Net::build(&plan[index].arch, device, 0).load_weights(file);
     if let Some(n) = stage {
         if n == 0 || n > plan.len() {
             return Err(TrainError::InvalidOption(format!(
