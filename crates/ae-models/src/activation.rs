@@ -38,6 +38,20 @@ impl Activation {
         }
     }
 
+    /// The same activation for [`ae_kernels::dense`].
+    pub fn fused(&self) -> ae_kernels::FusedActivation {
+        use ae_kernels::FusedActivation;
+        match *self {
+            Activation::Tanh => FusedActivation::Tanh,
+            Activation::Sigmoid => FusedActivation::Sigmoid,
+            Activation::Relu => FusedActivation::Relu,
+            Activation::LeakyRelu { negative_slope } => FusedActivation::LeakyRelu {
+                negative_slope: negative_slope as f32,
+            },
+            Activation::Identity => FusedActivation::Identity,
+        }
+    }
+
     /// The name recipes use: `"tanh"`, `"sigmoid"`, `"relu"`, `"leaky-relu"`, `"identity"`.
     pub fn name(&self) -> &'static str {
         match self {

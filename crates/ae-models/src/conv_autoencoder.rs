@@ -164,7 +164,13 @@ impl ConvEncoder {
         let x = leaky_relu(self.conv1.forward(images), slope);
         let x = leaky_relu(self.conv2.forward(x), slope);
         let x = leaky_relu(self.conv3.forward(x), slope);
-        leaky_relu(self.fc.forward(x.reshape([batch, FLAT_FEATURES])), slope)
+        crate::linear_then(
+            &self.fc,
+            x.reshape([batch, FLAT_FEATURES]),
+            Activation::LeakyRelu {
+                negative_slope: slope,
+            },
+        )
     }
 
     /// Image channels expected.
@@ -183,7 +189,14 @@ impl ConvDecoder {
     pub fn forward(&self, code: Tensor<2>) -> Tensor<4> {
         let [batch, _] = code.dims();
         let slope = self.negative_slope;
-        let x = leaky_relu(self.fc.forward(code), slope).reshape([
+        let x = crate::linear_then(
+            &self.fc,
+            code,
+            Activation::LeakyRelu {
+                negative_slope: slope,
+            },
+        )
+        .reshape([
             batch,
             FEATURES,
             FEATURE_SIDE,

@@ -44,7 +44,7 @@ impl DenseLayerConfig {
 impl DenseLayer {
     /// input: `[batch, d_input]` -> output: `[batch, d_output]`
     pub fn forward(&self, input: Tensor<2>) -> Tensor<2> {
-        self.activation.apply(self.linear.forward(input))
+        linear_then(&self.linear, input, self.activation)
     }
 
     /// Number of input features.
@@ -61,4 +61,23 @@ impl DenseLayer {
     pub fn config(&self) -> DenseLayerConfig {
         DenseLayerConfig::new(self.d_input(), self.d_output(), self.activation)
     }
+}
+
+/// `activation(linear(input))` as one fused layer where the backend has one
+/// ([`ae_kernels::dense`]: flex), Burn's plain graph elsewhere.
+///
+/// input: `[batch, d_input]` -> output: `[batch, d_output]`
+pub fn linear_then(linear: &Linear, input: Tensor<2>, activation: Activation) -> Tensor<2> {
+    let [d_input, _] = linear.weight.lazy_shape().dims::<2>();
+    let [batch, width] = input.dims();
+    assert_eq!(
+        width, d_input,
+        "linear layer expects [batch, {d_input}] inputs, got [{batch}, {width}]"
+    );
+    ae_kernels::dense(
+        input,
+        linear.weight.val(),
+        linear.bias.as_ref().map(|bias| bias.val()),
+        activation.fused(),
+    )
 }

@@ -254,7 +254,7 @@ impl EncoderClassifier {
 
     /// images: `[batch, c, h, w]` -> logits: `[batch, num_classes]`
     pub fn logits(&self, images: Tensor<4>) -> Tensor<2> {
-        self.head.forward(self.encode(images))
+        crate::linear_then(&self.head, self.encode(images), Activation::Identity)
     }
 }
 

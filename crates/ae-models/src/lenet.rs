@@ -6,6 +6,8 @@ use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
 use burn::nn::{Linear, LinearConfig};
 use burn::tensor::activation::{log_softmax, relu};
+
+use crate::{Activation, linear_then};
 use burn::tensor::{Device, Tensor};
 
 use crate::Classifies;
@@ -68,7 +70,7 @@ impl LeNet5 {
     /// # Panics
     /// When the images are not `[_, 1, 32, 32]`.
     pub fn logits(&self, images: Tensor<4>) -> Tensor<2> {
-        self.fc3.forward(self.features(images))
+        linear_then(&self.fc3, self.features(images), Activation::Identity)
     }
 
     /// images: `[batch, 1, 32, 32]` -> the 84 ReLU features the last layer classifies:
@@ -84,8 +86,8 @@ impl LeNet5 {
         );
         let x = self.pool.forward(relu(self.conv1.forward(images)));
         let x = self.pool.forward(relu(self.conv2.forward(x)));
-        let x = relu(self.fc1.forward(x.reshape([batch, 16 * 5 * 5])));
-        relu(self.fc2.forward(x))
+        let x = linear_then(&self.fc1, x.reshape([batch, 16 * 5 * 5]), Activation::Relu);
+        linear_then(&self.fc2, x, Activation::Relu)
     }
 
     /// Number of output classes.

@@ -93,7 +93,7 @@ pub use activation::Activation;
 pub use conv_autoencoder::{
     CONV_IMAGE_SIZE, ConvAutoencoder, ConvAutoencoderConfig, ConvDecoder, ConvEncoder,
 };
-pub use dense::{DenseLayer, DenseLayerConfig};
+pub use dense::{DenseLayer, DenseLayerConfig, linear_then};
 pub use encoder_classifier::{Encoder, EncoderClassifier, EncoderClassifierConfig, EncoderConfig};
 pub use lenet::{LENET_IMAGE_SIZE, LeNet5, LeNet5Config};
 pub use sparsity::{KL_ACTIVATION_CLAMP, kl_sparsity_penalty, l1_penalty};

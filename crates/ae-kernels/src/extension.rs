@@ -1,0 +1,115 @@
+//! The backend extension: which backends have the fused dense layer and how autodiff
+//! differentiates it.
+
+use burn::backend::Flex;
+use burn::backend::autodiff::Autodiff;
+use burn::backend::autodiff::checkpoint::base::Checkpointer;
+use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
+use burn::backend::autodiff::grads::Gradients;
+use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
+use burn::backend::ops::FloatTensorOps;
+use burn::backend::tensor::FloatTensor;
+use burn::backend::{Backend, backend_extension};
+use burn_flex::FlexTensor;
+
+use crate::FusedActivation;
+use crate::flex;
+
+/// Fused operations, implemented for flex and for autodiff over flex. The dispatch glue that
+/// `#[backend_extension]` generates routes a call to the backend of its tensors; [`crate::dense`]
+/// only calls it for tensors on flex.
+#[backend_extension(Flex, Autodiff)]
+pub trait DenseKernels: Backend {
+    /// `activation(input · weight + bias)`.
+    ///
+    /// input: `[batch, d_input]`, weight: `[d_input, d_output]`, bias: `[d_output]` ->
+    /// output: `[batch, d_output]`
+    fn dense_forward(
+        input: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
+        activation: FusedActivation,
+    ) -> FloatTensor<Self>;
+}
+
+impl DenseKernels for Flex {
+    fn dense_forward(
+        input: FlexTensor,
+        weight: FlexTensor,
+        bias: FlexTensor,
+        activation: FusedActivation,
+    ) -> FlexTensor {
+        flex::dense_forward(input, weight, bias, activation)
+    }
+}
+
+/// The backward step of the fused dense layer: from the output gradient `g` and the saved
+/// output `y`, `dz = g * f'(y)` in one pass, then `dbias = Σ_rows dz`, `dweight = inputᵀ dz`,
+/// `dinput = dz weightᵀ`, each only when that parent is tracked.
+#[derive(Debug)]
+struct DenseBackward {
+    activation: FusedActivation,
+}
+
+impl Backward<Flex, 3> for DenseBackward {
+    /// The input, the weight and the layer's output.
+    type State = (FlexTensor, FlexTensor, FlexTensor);
+
+    fn backward(
+        self,
+        ops: Ops<Self::State, 3>,
+        grads: &mut Gradients,
+        _checkpointer: &mut Checkpointer,
+    ) {
+        let [node_input, node_weight, node_bias] = ops.parents;
+        let grad = grads.consume::<Flex>(&ops.node);
+        let (input, weight, output) = ops.state;
+        let dz = flex::activation_backward(output, grad, self.activation);
+
+        if let Some(node) = node_bias {
+            grads.register::<Flex>(node.id, flex::sum_rows(&dz));
+        }
+        if let Some(node) = node_weight {
+            let input_t = Flex::float_swap_dims(input, 0, 1);
+            grads.register::<Flex>(node.id, Flex::float_matmul(input_t, dz.clone()));
+        }
+        if let Some(node) = node_input {
+            let weight_t = Flex::float_swap_dims(weight, 0, 1);
+            grads.register::<Flex>(node.id, Flex::float_matmul(dz, weight_t));
+        }
+    }
+}
+
+impl<C: CheckpointStrategy> DenseKernels for Autodiff<Flex, C> {
+    fn dense_forward(
+        input: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
+        activation: FusedActivation,
+    ) -> FloatTensor<Self> {
+        let step = DenseBackward { activation };
+        match step
+            .prepare::<C>([input.node(), weight.node(), bias.node()])
+            .compute_bound()
+            .stateful()
+        {
+            OpsKind::Tracked(prep) => {
+                let input = input.primitive().clone();
+                let weight = weight.primitive().clone();
+                let output = flex::dense_forward(
+                    input.clone(),
+                    weight.clone(),
+                    bias.primitive().clone(),
+                    activation,
+                );
+                prep.finish((input, weight, output.clone()), output)
+            }
+            OpsKind::UnTracked(prep) => prep.finish(flex::dense_forward(
+                input.into_primitive(),
+                weight.into_primitive(),
+                bias.into_primitive(),
+                activation,
+            )),
+        }
+    }
+}
