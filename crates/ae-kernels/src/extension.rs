@@ -12,8 +12,8 @@ use burn::backend::tensor::FloatTensor;
 use burn::backend::{Backend, backend_extension};
 use burn_flex::FlexTensor;
 
-use crate::FusedActivation;
 use crate::flex;
+use crate::{AdamSettings, FusedActivation, SgdSettings};
 
 /// Fused operations, implemented for flex and for autodiff over flex. The dispatch glue that
 /// `#[backend_extension]` generates routes a call to the backend of its tensors; [`crate::dense`]
@@ -111,5 +111,67 @@ impl<C: CheckpointStrategy> DenseKernels for Autodiff<Flex, C> {
                 activation,
             )),
         }
+    }
+}
+
+/// Optimiser updates, one pass per parameter tensor, for flex (parameters and their optimiser
+/// state live outside autodiff, so there is no backward step). [`crate::sgd_step`] and friends
+/// only call it for tensors on flex.
+#[backend_extension(Flex)]
+pub trait OptimizerKernels: Backend {
+    /// Plain SGD: returns the parameter.
+    fn sgd_step(
+        param: FloatTensor<Self>,
+        grad: FloatTensor<Self>,
+        lr: f32,
+        weight_decay: f32,
+    ) -> FloatTensor<Self>;
+
+    /// SGD with momentum: returns `(parameter, velocity)`.
+    fn sgd_momentum_step(
+        param: FloatTensor<Self>,
+        grad: FloatTensor<Self>,
+        velocity: FloatTensor<Self>,
+        lr: f32,
+        settings: SgdSettings,
+    ) -> (FloatTensor<Self>, FloatTensor<Self>);
+
+    /// Adam at step `time`: returns `(parameter, first moment, second moment)`.
+    fn adam_step(
+        param: FloatTensor<Self>,
+        grad: FloatTensor<Self>,
+        moment_1: FloatTensor<Self>,
+        moment_2: FloatTensor<Self>,
+        time: u32,
+        lr: f32,
+        settings: AdamSettings,
+    ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>);
+}
+
+impl OptimizerKernels for Flex {
+    fn sgd_step(param: FlexTensor, grad: FlexTensor, lr: f32, weight_decay: f32) -> FlexTensor {
+        flex::sgd_step(param, grad, lr, weight_decay)
+    }
+
+    fn sgd_momentum_step(
+        param: FlexTensor,
+        grad: FlexTensor,
+        velocity: FlexTensor,
+        lr: f32,
+        settings: SgdSettings,
+    ) -> (FlexTensor, FlexTensor) {
+        flex::sgd_momentum_step(param, grad, velocity, lr, &settings)
+    }
+
+    fn adam_step(
+        param: FlexTensor,
+        grad: FlexTensor,
+        moment_1: FlexTensor,
+        moment_2: FlexTensor,
+        time: u32,
+        lr: f32,
+        settings: AdamSettings,
+    ) -> (FlexTensor, FlexTensor, FlexTensor) {
+        flex::adam_step(param, grad, [moment_1, moment_2], time as usize, lr, &settings)
     }
 }

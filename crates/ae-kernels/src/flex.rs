@@ -131,3 +131,122 @@ fn contiguous(tensor: FlexTensor) -> FlexTensor {
         tensor.to_contiguous()
     }
 }
+
+/// `param - lr (g + λ param)` in place.
+pub(crate) fn sgd_step(param: FlexTensor, grad: FlexTensor, lr: f32, weight_decay: f32) -> FlexTensor {
+    crate::count_fused_call();
+    let grad = contiguous(grad);
+    let grad: &[f32] = grad.as_slice().expect("a contiguous f32 gradient");
+    let mut param = contiguous(param);
+    let p: &mut [f32] = &mut param.storage_mut()[..grad.len()];
+    let update = |p: &mut [f32], g: &[f32]| {
+        for (p, &g) in p.iter_mut().zip(g) {
+            *p -= lr * (g + weight_decay * *p);
+        }
+    };
+    if grad.len() >= PARALLEL_MIN {
+        let chunk = chunk_len(grad.len());
+        p.par_chunks_mut(chunk)
+            .zip(grad.par_chunks(chunk))
+            .for_each(|(p, g)| update(p, g));
+    } else {
+        update(p, grad);
+    }
+    param
+}
+
+/// `v = μ v + (1 - d)(g + λ p)`, `p -= lr v` (Nesterov: `p -= lr (g + λ p + μ v)`) in place.
+pub(crate) fn sgd_momentum_step(
+    param: FlexTensor,
+    grad: FlexTensor,
+    velocity: FlexTensor,
+    lr: f32,
+    settings: &crate::SgdSettings,
+) -> (FlexTensor, FlexTensor) {
+    crate::count_fused_call();
+    let crate::SgdSettings {
+        momentum,
+        dampening,
+        weight_decay,
+        nesterov,
+    } = *settings;
+    let grad = contiguous(grad);
+    let grad: &[f32] = grad.as_slice().expect("a contiguous f32 gradient");
+    let n = grad.len();
+    let mut param = contiguous(param);
+    let mut velocity = contiguous(velocity);
+    let p: &mut [f32] = &mut param.storage_mut()[..n];
+    let v: &mut [f32] = &mut velocity.storage_mut()[..n];
+    let update = |p: &mut [f32], v: &mut [f32], g: &[f32]| {
+        for ((p, v), &g) in p.iter_mut().zip(v.iter_mut()).zip(g) {
+            let g = g + weight_decay * *p;
+            *v = momentum * *v + (1.0 - dampening) * g;
+            let step = if nesterov { g + momentum * *v } else { *v };
+            *p -= lr * step;
+        }
+    };
+    if n >= PARALLEL_MIN {
+        let chunk = chunk_len(n);
+        p.par_chunks_mut(chunk)
+            .zip(v.par_chunks_mut(chunk))
+            .zip(grad.par_chunks(chunk))
+            .for_each(|((p, v), g)| update(p, v, g));
+    } else {
+        update(p, v, grad);
+    }
+    (param, velocity)
+}
+
+/// Adam at step `time` in place: the moments, then `p -= lr m₁ c / (sqrt(m₂) + ε e)` with
+/// Burn's bias-correction factors `c`, `e`.
+pub(crate) fn adam_step(
+    param: FlexTensor,
+    grad: FlexTensor,
+    [moment_1, moment_2]: [FlexTensor; 2],
+    time: usize,
+    lr: f32,
+    settings: &crate::AdamSettings,
+) -> (FlexTensor, FlexTensor, FlexTensor) {
+    crate::count_fused_call();
+    let crate::AdamSettings {
+        beta_1,
+        beta_2,
+        epsilon,
+        weight_decay,
+    } = *settings;
+    let (step_factor, epsilon_factor) = crate::optimizer::adam_factors(settings, time);
+    let epsilon = epsilon * epsilon_factor;
+    let grad = contiguous(grad);
+    let grad: &[f32] = grad.as_slice().expect("a contiguous f32 gradient");
+    let n = grad.len();
+    let mut param = contiguous(param);
+    let mut moment_1 = contiguous(moment_1);
+    let mut moment_2 = contiguous(moment_2);
+    let p: &mut [f32] = &mut param.storage_mut()[..n];
+    let m1: &mut [f32] = &mut moment_1.storage_mut()[..n];
+    let m2: &mut [f32] = &mut moment_2.storage_mut()[..n];
+    let update = |p: &mut [f32], m1: &mut [f32], m2: &mut [f32], g: &[f32]| {
+        for (((p, m1), m2), &g) in p.iter_mut().zip(m1.iter_mut()).zip(m2.iter_mut()).zip(g) {
+            let g = g + weight_decay * *p;
+            *m1 = beta_1 * *m1 + (1.0 - beta_1) * g;
+            *m2 = beta_2 * *m2 + (1.0 - beta_2) * (g * g);
+            *p -= lr * (*m1 * step_factor / (m2.sqrt() + epsilon));
+        }
+    };
+    if n >= PARALLEL_MIN {
+        let chunk = chunk_len(n);
+        p.par_chunks_mut(chunk)
+            .zip(m1.par_chunks_mut(chunk))
+            .zip(m2.par_chunks_mut(chunk))
+            .zip(grad.par_chunks(chunk))
+            .for_each(|(((p, m1), m2), g)| update(p, m1, m2, g));
+    } else {
+        update(p, m1, m2, grad);
+    }
+    (param, moment_1, moment_2)
+}
+
+/// One block per rayon thread.
+fn chunk_len(n: usize) -> usize {
+    n.div_ceil(rayon::current_num_threads().max(1)).max(1)
+}

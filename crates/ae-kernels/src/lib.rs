@@ -15,9 +15,11 @@ mod activation;
 mod dense;
 mod extension;
 mod flex;
+mod optimizer;
 
 pub use activation::FusedActivation;
 pub use dense::{dense, dense_unfused};
+pub use optimizer::{AdamSettings, SgdSettings, adam_step, sgd_momentum_step, sgd_step};
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -36,7 +38,8 @@ pub fn fused_on(device: &Device) -> bool {
     enabled() && device.clone().without_autodiff() == Device::flex()
 }
 
-/// How many fused kernels have run in this process (forward passes of fused layers), so that
+/// How many fused kernels have run in this process (fused layers' forward passes and optimiser
+/// updates), so that
 /// tests and benchmarks can tell which path ran.
 pub fn fused_calls() -> u64 {
     FUSED_CALLS.load(Ordering::Relaxed)

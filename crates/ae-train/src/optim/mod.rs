@@ -1,44 +1,46 @@
 //! Optimisers from recipe specs, their checkpoints, and the learning-rate schedule.
 
+mod one_pass;
+
 use std::path::Path;
 
-use burn::optim::decay::WeightDecayConfig;
-use burn::optim::momentum::MomentumConfig;
-use burn::optim::{AdamConfig, ModuleOptimizer, SgdConfig};
+use ae_kernels::{AdamSettings, SgdSettings};
+use burn::optim::ModuleOptimizer;
+
+pub use one_pass::{OnePassAdam, OnePassSgd};
 
 use crate::error::TrainError;
 use crate::recipe::{OptimizerSpec, Schedule};
 
 /// A fresh optimiser for `spec` (PyTorch semantics: SGD without dampening, Adam's `eps` as given).
+///
+/// Burn's SGD and Adam arithmetic, with each parameter's update done in one pass on flex
+/// ([`OnePassSgd`], [`OnePassAdam`]); their checkpoints have Burn's layout.
 pub fn build_optimizer(spec: &OptimizerSpec) -> ModuleOptimizer {
     match spec {
         OptimizerSpec::Sgd {
             momentum,
             weight_decay,
             ..
-        } => SgdConfig::new()
-            .with_momentum((*momentum > 0.0).then(|| {
-                MomentumConfig::new()
-                    .with_momentum(*momentum)
-                    .with_dampening(0.0)
-            }))
-            .with_weight_decay(
-                (*weight_decay > 0.0).then(|| WeightDecayConfig::new(*weight_decay as f32)),
-            )
-            .init(),
+        } => OnePassSgd::new(SgdSettings {
+            momentum: *momentum as f32,
+            dampening: 0.0,
+            weight_decay: *weight_decay as f32,
+            nesterov: false,
+        })
+        .into(),
         OptimizerSpec::Adam {
             betas,
             eps,
             weight_decay,
             ..
-        } => AdamConfig::new()
-            .with_beta_1(betas[0] as f32)
-            .with_beta_2(betas[1] as f32)
-            .with_epsilon(*eps as f32)
-            .with_weight_decay(
-                (*weight_decay > 0.0).then(|| WeightDecayConfig::new(*weight_decay as f32)),
-            )
-            .init(),
+        } => OnePassAdam::new(AdamSettings {
+            beta_1: betas[0] as f32,
+            beta_2: betas[1] as f32,
+            epsilon: *eps as f32,
+            weight_decay: *weight_decay as f32,
+        })
+        .into(),
     }
 }
 
