@@ -172,6 +172,69 @@ impl OptimizerKernels for Flex {
         lr: f32,
         settings: AdamSettings,
     ) -> (FlexTensor, FlexTensor, FlexTensor) {
-        flex::adam_step(param, grad, [moment_1, moment_2], time as usize, lr, &settings)
+        flex::adam_step(
+            param,
+            grad,
+            [moment_1, moment_2],
+            time as usize,
+            lr,
+            &settings,
+        )
+    }
+}
+
+/// ReLU then 2×2 max-pooling, for flex and autodiff over flex.
+#[backend_extension(Flex, Autodiff)]
+pub trait PoolKernels: Backend {
+    /// `max_pool_2x2(relu(input))`, stride 2.
+    ///
+    /// input: `[batch, channels, h, w]` -> `[batch, channels, h / 2, w / 2]`
+    fn relu_max_pool_2x2(input: FloatTensor<Self>) -> FloatTensor<Self>;
+}
+
+impl PoolKernels for Flex {
+    fn relu_max_pool_2x2(input: FlexTensor) -> FlexTensor {
+        flex::relu_max_pool_2x2(input)
+    }
+}
+
+/// The backward step of the fused ReLU + max-pool: the window's maximum found again in the
+/// saved input.
+#[derive(Debug)]
+struct ReluMaxPoolBackward;
+
+impl Backward<Flex, 1> for ReluMaxPoolBackward {
+    /// The input and the output.
+    type State = (FlexTensor, FlexTensor);
+
+    fn backward(
+        self,
+        ops: Ops<Self::State, 1>,
+        grads: &mut Gradients,
+        _checkpointer: &mut Checkpointer,
+    ) {
+        let [node_input] = ops.parents;
+        let grad = grads.consume::<Flex>(&ops.node);
+        if let Some(node) = node_input {
+            let (input, output) = ops.state;
+            let dx = flex::relu_max_pool_2x2_backward(input, output, grad);
+            grads.register::<Flex>(node.id, dx);
+        }
+    }
+}
+
+impl<C: CheckpointStrategy> PoolKernels for Autodiff<Flex, C> {
+    fn relu_max_pool_2x2(input: FloatTensor<Self>) -> FloatTensor<Self> {
+        let step = ReluMaxPoolBackward;
+        match step.prepare::<C>([input.node()]).compute_bound().stateful() {
+            OpsKind::Tracked(prep) => {
+                let input = input.primitive().clone();
+                let output = flex::relu_max_pool_2x2(input.clone());
+                prep.finish((input, output.clone()), output)
+            }
+            OpsKind::UnTracked(prep) => {
+                prep.finish(flex::relu_max_pool_2x2(input.into_primitive()))
+            }
+        }
     }
 }

@@ -16,10 +16,12 @@ mod dense;
 mod extension;
 mod flex;
 mod optimizer;
+mod pool;
 
 pub use activation::FusedActivation;
 pub use dense::{dense, dense_unfused};
 pub use optimizer::{AdamSettings, SgdSettings, adam_step, sgd_momentum_step, sgd_step};
+pub use pool::{relu_max_pool_2x2, relu_max_pool_2x2_unfused};
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -54,7 +54,10 @@ pub fn sgd_momentum_step<const D: usize>(
             lr as f32,
             *settings,
         );
-        return (Tensor::from_dispatch(param), Tensor::from_dispatch(velocity));
+        return (
+            Tensor::from_dispatch(param),
+            Tensor::from_dispatch(velocity),
+        );
     }
     let grad = with_weight_decay(grad, &param, settings.weight_decay);
     let velocity = velocity
@@ -143,7 +146,10 @@ pub fn adam_step<const D: usize>(
 pub(crate) fn adam_factors(settings: &AdamSettings, time: usize) -> (f32, f32) {
     let time = time.min(i32::MAX as usize) as i32;
     let correction_2 = (1.0 - settings.beta_2.powi(time)).sqrt();
-    (correction_2 / (1.0 - settings.beta_1.powi(time)), correction_2)
+    (
+        correction_2 / (1.0 - settings.beta_1.powi(time)),
+        correction_2,
+    )
 }
 
 fn with_weight_decay<const D: usize>(grad: Tensor<D>, param: &Tensor<D>, decay: f32) -> Tensor<D> {

@@ -53,7 +53,12 @@ fn run(
         .reshape([bias.dims()[1]])
         .require_grad();
     let upstream = Tensor::<2>::from_data(upstream.to_data(), device);
-    let output = layer(input.clone(), weight.clone(), Some(bias.clone()), activation);
+    let output = layer(
+        input.clone(),
+        weight.clone(),
+        Some(bias.clone()),
+        activation,
+    );
     let grads = (output.clone() * upstream).sum().backward();
     Outcome {
         output: values(output),
@@ -77,11 +82,26 @@ fn compare_on(device: &Device, batch: usize, d_input: usize, d_output: usize) {
         if *device == Device::flex() {
             assert!(fused_calls() > calls, "flex took the plain graph");
         }
-        let plain = run(dense_unfused, &device.clone().autodiff(), tensors, activation);
+        let plain = run(
+            dense_unfused,
+            &device.clone().autodiff(),
+            tensors,
+            activation,
+        );
         let what = |part: &str| format!("{activation:?} {batch}x{d_input}x{d_output} {part}");
         assert_close(&what("output"), &fused.output, &plain.output, 1e-5);
-        assert_close(&what("input grad"), &fused.input_grad, &plain.input_grad, 1e-4);
-        assert_close(&what("weight grad"), &fused.weight_grad, &plain.weight_grad, 1e-4);
+        assert_close(
+            &what("input grad"),
+            &fused.input_grad,
+            &plain.input_grad,
+            1e-4,
+        );
+        assert_close(
+            &what("weight grad"),
+            &fused.weight_grad,
+            &plain.weight_grad,
+            1e-4,
+        );
         assert_close(&what("bias grad"), &fused.bias_grad, &plain.bias_grad, 1e-4);
     }
 }
@@ -111,7 +131,12 @@ fn dense_on_ndarray_is_the_plain_graph_and_agrees_with_flex() {
             FusedActivation::Tanh,
         ))
     };
-    assert_close("flex vs ndarray", &on(&Device::flex()), &on(&Device::ndarray()), 1e-5);
+    assert_close(
+        "flex vs ndarray",
+        &on(&Device::flex()),
+        &on(&Device::ndarray()),
+        1e-5,
+    );
 }
 
 #[test]
@@ -122,18 +147,38 @@ fn hand_computed_tanh_layer() {
     let input = Tensor::<2>::from_floats([[1.0, -2.0]], &device).require_grad();
     let weight = Tensor::<2>::from_floats([[0.5, 1.0], [0.25, -1.0]], &device).require_grad();
     let bias = Tensor::<1>::from_floats([0.1, -0.2], &device).require_grad();
-    let output = dense(input.clone(), weight.clone(), Some(bias.clone()), FusedActivation::Tanh);
+    let output = dense(
+        input.clone(),
+        weight.clone(),
+        Some(bias.clone()),
+        FusedActivation::Tanh,
+    );
     let expected = [0.1f32.tanh(), 2.8f32.tanh()];
     assert_close("output", &values(output.clone()), &expected, 1e-6);
     // d sum(y) / d b = 1 - y².
     let grads = output.sum().backward();
     let dz = expected.map(|y| 1.0 - y * y);
-    assert_close("bias grad", &values_1d(bias.grad(&grads).unwrap()), &dz, 1e-5);
+    assert_close(
+        "bias grad",
+        &values_1d(bias.grad(&grads).unwrap()),
+        &dz,
+        1e-5,
+    );
     // d / d W[i][j] = x[i] dz[j]; d / d x[i] = Σ_j W[i][j] dz[j].
     let weight_grad = [dz[0], dz[1], -2.0 * dz[0], -2.0 * dz[1]];
-    assert_close("weight grad", &values(weight.grad(&grads).unwrap()), &weight_grad, 1e-5);
+    assert_close(
+        "weight grad",
+        &values(weight.grad(&grads).unwrap()),
+        &weight_grad,
+        1e-5,
+    );
     let input_grad = [0.5 * dz[0] + dz[1], 0.25 * dz[0] - dz[1]];
-    assert_close("input grad", &values(input.grad(&grads).unwrap()), &input_grad, 1e-5);
+    assert_close(
+        "input grad",
+        &values(input.grad(&grads).unwrap()),
+        &input_grad,
+        1e-5,
+    );
 }
 
 #[test]
@@ -163,7 +208,12 @@ fn without_bias_or_with_a_sign_flipping_slope_the_plain_graph_runs() {
     let device = Device::flex();
     let input = Tensor::<2>::from_floats([[1.0, -1.0]], &device);
     let weight = Tensor::<2>::from_floats([[2.0], [1.0]], &device);
-    let no_bias = dense(input.clone(), weight.clone(), None, FusedActivation::Identity);
+    let no_bias = dense(
+        input.clone(),
+        weight.clone(),
+        None,
+        FusedActivation::Identity,
+    );
     assert_close("no bias", &values(no_bias), &[1.0], 0.0);
     let flipped = FusedActivation::LeakyRelu {
         negative_slope: -0.5,

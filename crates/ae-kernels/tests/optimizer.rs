@@ -152,7 +152,14 @@ fn hand_computed_steps() {
         weight_decay: 0.0,
     };
     let zeros = || t([0.0, 0.0]);
-    let (p, m1, m2) = adam_step(t([1.0, 1.0]), t([3.0, -0.5]), [zeros(), zeros()], 1, 0.01, &settings);
+    let (p, m1, m2) = adam_step(
+        t([1.0, 1.0]),
+        t([3.0, -0.5]),
+        [zeros(), zeros()],
+        1,
+        0.01,
+        &settings,
+    );
     assert_close("adam p", &values(p), &[0.99, 1.01], 1e-6);
     assert_close("adam m1", &values(m1), &[0.3, -0.05], 1e-6);
     assert_close("adam m2", &values(m2), &[0.009, 0.00025], 1e-6);

@@ -196,12 +196,7 @@ impl ConvDecoder {
                 negative_slope: slope,
             },
         )
-        .reshape([
-            batch,
-            FEATURES,
-            FEATURE_SIDE,
-            FEATURE_SIDE,
-        ]);
+        .reshape([batch, FEATURES, FEATURE_SIDE, FEATURE_SIDE]);
         let x = leaky_relu(self.conv1.forward(x), slope);
         let x = upsample_bilinear_2x(x, self.upsample);
         let x = leaky_relu(self.conv2.forward(x), slope);

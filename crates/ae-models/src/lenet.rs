@@ -1,16 +1,15 @@
 //! LeNet-5 from the MNIST notebook.
 
+use ae_kernels::relu_max_pool_2x2;
 use burn::config::Config;
 use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
 use burn::nn::{Linear, LinearConfig};
-use burn::tensor::activation::{log_softmax, relu};
-
-use crate::{Activation, linear_then};
+use burn::tensor::activation::log_softmax;
 use burn::tensor::{Device, Tensor};
 
-use crate::Classifies;
+use crate::{Activation, Classifies, linear_then};
 
 /// Image side LeNet-5 expects (MNIST is padded or resized 28 -> 32).
 pub const LENET_IMAGE_SIZE: usize = 32;
@@ -33,7 +32,8 @@ pub struct LeNet5 {
     pub conv1: Conv2d,
     /// `[b, 6, 14, 14] -> [b, 16, 10, 10]`
     pub conv2: Conv2d,
-    /// 2x2 max-pool, stride 2.
+    /// 2x2 max-pool, stride 2 (the forward pass applies it together with the ReLU before it,
+    /// [`ae_kernels::relu_max_pool_2x2`]).
     pub pool: MaxPool2d,
     /// `[b, 400] -> [b, 120]`
     pub fc1: Linear,
@@ -84,8 +84,9 @@ impl LeNet5 {
             channels == 1 && height == LENET_IMAGE_SIZE && width == LENET_IMAGE_SIZE,
             "LeNet5 expects images [batch, 1, 32, 32], got [{batch}, {channels}, {height}, {width}]"
         );
-        let x = self.pool.forward(relu(self.conv1.forward(images)));
-        let x = self.pool.forward(relu(self.conv2.forward(x)));
+        // ReLU then the 2×2 stride-2 pooling of `self.pool`, in one fused pass on flex.
+        let x = relu_max_pool_2x2(self.conv1.forward(images));
+        let x = relu_max_pool_2x2(self.conv2.forward(x));
         let x = linear_then(&self.fc1, x.reshape([batch, 16 * 5 * 5]), Activation::Relu);
         linear_then(&self.fc2, x, Activation::Relu)
     }

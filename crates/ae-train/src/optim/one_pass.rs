@@ -64,9 +64,7 @@ impl Optimizer for OnePassSgd {
             return (tensor, Some(SgdState { velocity: None }));
         }
         let (tensor, velocity) = match state.and_then(|state| state.velocity) {
-            Some(velocity) => {
-                sgd_momentum_step(tensor, grad, velocity, lr, settings)
-            }
+            Some(velocity) => sgd_momentum_step(tensor, grad, velocity, lr, settings),
             // PyTorch's and Burn's first step: the velocity is the (decayed) gradient itself.
             None => {
                 let grad = if settings.weight_decay == 0.0 {

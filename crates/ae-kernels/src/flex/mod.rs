@@ -1,5 +1,9 @@
 //! The flex kernels: f32 slices, one pass each, split over rayon's threads when large.
 
+mod pool;
+
+pub(crate) use pool::{relu_max_pool_2x2, relu_max_pool_2x2_backward};
+
 use burn::backend::Flex;
 use burn::backend::ops::FloatTensorOps;
 use burn::tensor::TensorData;
@@ -37,15 +41,13 @@ pub(crate) fn dense_forward(
         FusedActivation::Sigmoid => rows_in_place(values, width, |row| {
             add_then(row, bias, crate::activation::sigmoid_f32)
         }),
-        FusedActivation::Relu => rows_in_place(values, width, |row| {
-            add_then(row, bias, |x| x.max(0.0))
-        }),
+        FusedActivation::Relu => {
+            rows_in_place(values, width, |row| add_then(row, bias, |x| x.max(0.0)))
+        }
         FusedActivation::LeakyRelu { negative_slope } => rows_in_place(values, width, |row| {
             add_then(row, bias, |x| if x > 0.0 { x } else { x * negative_slope })
         }),
-        FusedActivation::Identity => rows_in_place(values, width, |row| {
-            add_then(row, bias, |x| x)
-        }),
+        FusedActivation::Identity => rows_in_place(values, width, |row| add_then(row, bias, |x| x)),
     }
     output
 }
@@ -72,7 +74,9 @@ pub(crate) fn activation_backward(
         }
     };
     if grad_values.len() >= PARALLEL_MIN {
-        let chunk = grad_values.len().div_ceil(rayon::current_num_threads().max(1));
+        let chunk = grad_values
+            .len()
+            .div_ceil(rayon::current_num_threads().max(1));
         grad_values
             .par_chunks_mut(chunk)
             .zip(output.par_chunks(chunk))
@@ -133,7 +137,12 @@ fn contiguous(tensor: FlexTensor) -> FlexTensor {
 }
 
 /// `param - lr (g + λ param)` in place.
-pub(crate) fn sgd_step(param: FlexTensor, grad: FlexTensor, lr: f32, weight_decay: f32) -> FlexTensor {
+pub(crate) fn sgd_step(
+    param: FlexTensor,
+    grad: FlexTensor,
+    lr: f32,
+    weight_decay: f32,
+) -> FlexTensor {
     crate::count_fused_call();
     let grad = contiguous(grad);
     let grad: &[f32] = grad.as_slice().expect("a contiguous f32 gradient");

@@ -1,0 +1,91 @@
+//! ReLU then 2×2 max-pooling with stride 2, in one pass each way.
+
+use burn::tensor::TensorData;
+use burn_flex::FlexTensor;
+use rayon::prelude::*;
+
+use super::contiguous;
+
+/// `max(0, max over each 2×2 window)` (ReLU and max commute); rows and columns past an even
+/// size are dropped, as PyTorch's floor mode does.
+///
+/// input: `[batch, channels, h, w]` (f32) -> `[batch, channels, h / 2, w / 2]`
+pub(crate) fn relu_max_pool_2x2(input: FlexTensor) -> FlexTensor {
+    crate::count_fused_call();
+    let input = contiguous(input);
+    let [batch, channels, height, width] = dims(&input);
+    let (out_h, out_w) = (height / 2, width / 2);
+    let x: &[f32] = input.as_slice().expect("a contiguous f32 input");
+    let mut output = vec![0.0f32; batch * channels * out_h * out_w];
+    let plane_in = height * width;
+    let plane_out = out_h * out_w;
+    if plane_out > 0 {
+        output
+            .par_chunks_mut(plane_out)
+            .zip(x.par_chunks(plane_in))
+            .for_each(|(out, plane)| {
+                for (oh, out_row) in out.chunks_exact_mut(out_w).enumerate() {
+                    let top = &plane[2 * oh * width..][..width];
+                    let bottom = &plane[(2 * oh + 1) * width..][..width];
+                    for (ow, value) in out_row.iter_mut().enumerate() {
+                        let window = top[2 * ow]
+                            .max(top[2 * ow + 1])
+                            .max(bottom[2 * ow])
+                            .max(bottom[2 * ow + 1]);
+                        *value = window.max(0.0);
+                    }
+                }
+            });
+    }
+    FlexTensor::from_data(TensorData::new(output, [batch, channels, out_h, out_w]))
+}
+
+/// The gradient with respect to the input: each output's gradient goes to the first position of
+/// its window that holds the maximum, when that maximum is positive (ReLU passed it), as
+/// PyTorch's max-pool backward does; every other position gets 0.
+///
+/// input: `[batch, channels, h, w]`, output and grad: `[batch, channels, h / 2, w / 2]` ->
+/// `[batch, channels, h, w]`
+pub(crate) fn relu_max_pool_2x2_backward(
+    input: FlexTensor,
+    output: FlexTensor,
+    grad: FlexTensor,
+) -> FlexTensor {
+    let input = contiguous(input);
+    let output = contiguous(output);
+    let grad = contiguous(grad);
+    let [batch, channels, height, width] = dims(&input);
+    let (out_h, out_w) = (height / 2, width / 2);
+    let x: &[f32] = input.as_slice().expect("a contiguous f32 input");
+    let y: &[f32] = output.as_slice().expect("a contiguous f32 output");
+    let g: &[f32] = grad.as_slice().expect("a contiguous f32 gradient");
+    let mut dx = vec![0.0f32; batch * channels * height * width];
+    let plane_in = height * width;
+    let plane_out = out_h * out_w;
+    if plane_out > 0 {
+        dx.par_chunks_mut(plane_in)
+            .zip(x.par_chunks(plane_in))
+            .zip(y.par_chunks(plane_out).zip(g.par_chunks(plane_out)))
+            .for_each(|((dx, x), (y, g))| {
+                for oh in 0..out_h {
+                    for ow in 0..out_w {
+                        let max = y[oh * out_w + ow];
+                        if max <= 0.0 {
+                            continue;
+                        }
+                        let top = 2 * oh * width + 2 * ow;
+                        let window = [top, top + 1, top + width, top + width + 1];
+                        if let Some(&at) = window.iter().find(|&&at| x[at] == max) {
+                            dx[at] = g[oh * out_w + ow];
+                        }
+                    }
+                }
+            });
+    }
+    FlexTensor::from_data(TensorData::new(dx, [batch, channels, height, width]))
+}
+
+fn dims(tensor: &FlexTensor) -> [usize; 4] {
+    let shape = tensor.layout().shape();
+    [shape[0], shape[1], shape[2], shape[3]]
+}
