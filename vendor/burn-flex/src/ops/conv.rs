@@ -3160,8 +3160,11 @@ pub fn conv2d_weight_backward_f32(
     // One accumulator per worker over a contiguous range of samples.
     let accumulate = |samples: core::ops::Range<usize>| -> Vec<f32> {
         let mut acc = vec![0.0f32; channels_out * col_len];
-        let mut patches = vec![0.0f32; chunk_samples * per_sample];
-        let mut grad_chunk = vec![0.0f32; out_per_group * chunk_samples * spatial_out];
+        // ae patch 7: reused per-thread buffers, sized to this worker's samples (every element
+        // used is written by `gather` and the copies below before the product reads it).
+        let chunk = chunk_samples.min(samples.len()).max(1);
+        let (patches_len, grad_len) = (chunk * per_sample, out_per_group * chunk * spatial_out);
+        super::scratch::with_scratch(patches_len, grad_len, |patches, grad_chunk| {
         let mut first = samples.start;
         while first < samples.end {
             let last = (first + chunk_samples).min(samples.end);
@@ -3206,6 +3209,7 @@ pub fn conv2d_weight_backward_f32(
             }
             first = last;
         }
+        });
         acc
     };
 
@@ -3337,8 +3341,11 @@ pub fn conv2d_x_backward_f32(
 
     // Fills dx (samples samples.start..) for a contiguous range of samples.
     let compute = |dx: &mut [f32], samples: core::ops::Range<usize>| {
-        let mut cols = vec![0.0f32; chunk_samples * per_sample];
-        let mut grad_chunk = vec![0.0f32; out_per_group * chunk_samples * spatial_out];
+        // ae patch 7: reused per-thread buffers (the copies and the product write every
+        // element used before it is read).
+        let chunk = chunk_samples.min(samples.len()).max(1);
+        let (cols_len, grad_len) = (chunk * per_sample, out_per_group * chunk * spatial_out);
+        super::scratch::with_scratch(cols_len, grad_len, |cols, grad_chunk| {
         let base = samples.start;
         let mut first = samples.start;
         while first < samples.end {
@@ -3383,6 +3390,7 @@ pub fn conv2d_x_backward_f32(
             }
             first = last;
         }
+        });
     };
 
     let mut dx = vec![0.0f32; batch * sample_len];

@@ -106,6 +106,8 @@ pub mod fft;
 pub mod flip;
 // ae patch 6: f32 products through the system BLAS when one is loaded.
 mod gemm_dispatch;
+// ae patch 7: per-thread scratch buffers for the conv backward passes.
+mod scratch;
 mod float;
 pub mod gather_scatter;
 pub mod grid_sample;
