@@ -100,6 +100,7 @@ pub use evaluate::{EvalOptions, EvalReport, evaluate};
 pub use grids::{image_grid_size, weight_grid_size};
 pub use interrupt::request_interrupt;
 pub use metrics::{ConfusionMatrix, EpochRecord};
+pub use optim::{OnePassAdam, OnePassSgd};
 pub use plots::{CONFUSION_SIZE, CURVE_SIZE};
 pub use recipe::{
     Head, ModelSpec, OptimizerSpec, Overrides, Recipe, Schedule, Sparsity, Stage, StageKind,
