@@ -68,15 +68,24 @@ pub(crate) fn relu_max_pool_2x2_backward(
             .zip(y.par_chunks(plane_out).zip(g.par_chunks(plane_out)))
             .for_each(|((dx, x), (y, g))| {
                 for oh in 0..out_h {
-                    for ow in 0..out_w {
-                        let max = y[oh * out_w + ow];
+                    let top = &x[2 * oh * width..][..width];
+                    let bottom = &x[(2 * oh + 1) * width..][..width];
+                    let (d_top, d_bottom) = dx[2 * oh * width..][..2 * width].split_at_mut(width);
+                    let maxima = &y[oh * out_w..][..out_w];
+                    let grads = &g[oh * out_w..][..out_w];
+                    for (ow, (&max, &grad)) in maxima.iter().zip(grads).enumerate() {
                         if max <= 0.0 {
                             continue;
                         }
-                        let top = 2 * oh * width + 2 * ow;
-                        let window = [top, top + 1, top + width, top + width + 1];
-                        if let Some(&at) = window.iter().find(|&&at| x[at] == max) {
-                            dx[at] = g[oh * out_w + ow];
+                        let c = 2 * ow;
+                        if top[c] == max {
+                            d_top[c] = grad;
+                        } else if top[c + 1] == max {
+                            d_top[c + 1] = grad;
+                        } else if bottom[c] == max {
+                            d_bottom[c] = grad;
+                        } else if bottom[c + 1] == max {
+                            d_bottom[c + 1] = grad;
                         }
                     }
                 }
