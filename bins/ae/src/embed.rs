@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use ae_train::analysis::{DataChoice, EmbedOptions, ModelChoice, Projection, embed};
+use ae_analysis::{DataChoice, EmbedOptions, ModelChoice, Projection, embed};
 use anyhow::Result;
 use clap::Args;
 

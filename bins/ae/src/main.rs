@@ -1,7 +1,10 @@
 //! `ae`: train, evaluate and benchmark the autoencoder recipes of `models/`.
 //!
-//! A thin layer over `ae-train`: it parses the command line, picks the device, finds recipes
-//! and prints results. Every failure is one line on stderr and a non-zero exit code.
+//! A thin layer over `ae-train` (the learner), `ae-report` (what a run shows) and
+//! `ae-analysis` (looking inside a trained model): it parses the command line, picks the
+//! device, finds recipes, plugs the observers and the Ctrl-C handler into a run and prints
+//! results; `ae-runtime` sets up the process. Every failure is one line on stderr and a non-zero exit code.
+#![forbid(unsafe_code)]
 
 mod bench;
 mod cli;
@@ -24,16 +27,16 @@ use clap::Parser;
 use crate::cli::{Cli, Command, TrainArgs};
 
 /// Large freed blocks (the conv autoencoder's activations) are kept for the next training step
-/// instead of being faulted in from the kernel again (see `ae_train::LargeBlockCache`).
+/// instead of being faulted in from the kernel again (see `ae_runtime::LargeBlockCache`).
 #[global_allocator]
-static ALLOCATOR: ae_train::LargeBlockCache = ae_train::LargeBlockCache;
+static ALLOCATOR: ae_runtime::LargeBlockCache = ae_runtime::LargeBlockCache;
 
 fn main() -> ExitCode {
     failure::install_panic_hook();
-    // Fresh pages for every tensor cost up to half a dense step (see ae_train::keep_freed_memory).
-    ae_train::keep_freed_memory();
+    // Fresh pages for every tensor cost up to half a dense step (see ae_runtime::keep_freed_memory).
+    ae_runtime::keep_freed_memory();
     let cli = Cli::parse();
-    let result = ae_train::on_compute_threads(move || match cli.command {
+    let result = ae_runtime::on_compute_threads(move || match cli.command {
         None => train::run(TrainArgs::default_job()),
         Some(Command::Train(args)) => train::run(args),
         Some(Command::Eval(args)) => eval::run(args),

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use ae_train::analysis::{ModelChoice, PictureOptions, TrainedModel, predict, reconstruct};
+use ae_analysis::{ModelChoice, PictureOptions, TrainedModel, predict, reconstruct};
 use anyhow::Result;
 use clap::Args;
 use serde_json::json;

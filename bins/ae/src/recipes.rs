@@ -9,45 +9,9 @@ use anyhow::{Result, bail};
 /// The recipe `ae` trains when run without arguments.
 pub const DEFAULT_RECIPE: &str = "models/stacked-mnist.toml";
 
-/// The recipes of `models/`, by file stem, as they were when the binary was built.
-const BUILTIN: &[(&str, &str)] = &[
-    (
-        "stacked-mnist",
-        include_str!("../../../models/stacked-mnist.toml"),
-    ),
-    (
-        "stacked-mnist-end-to-end",
-        include_str!("../../../models/stacked-mnist-end-to-end.toml"),
-    ),
-    (
-        "stacked-fashion-mnist",
-        include_str!("../../../models/stacked-fashion-mnist.toml"),
-    ),
-    (
-        "denoising-sparse-mnist",
-        include_str!("../../../models/denoising-sparse-mnist.toml"),
-    ),
-    (
-        "denoising-sparse-mnist-kl",
-        include_str!("../../../models/denoising-sparse-mnist-kl.toml"),
-    ),
-    (
-        "denoising-sparse-mnist-l1-scaled",
-        include_str!("../../../models/denoising-sparse-mnist-l1-scaled.toml"),
-    ),
-    (
-        "lenet-mnist",
-        include_str!("../../../models/lenet-mnist.toml"),
-    ),
-    (
-        "conv-ae-cifar10",
-        include_str!("../../../models/conv-ae-cifar10.toml"),
-    ),
-    (
-        "conv-ae-fashion-mnist",
-        include_str!("../../../models/conv-ae-fashion-mnist.toml"),
-    ),
-];
+/// The recipes of `models/`, by file stem, as they were when the binary was built (the list
+/// is made from the folder by `build.rs`).
+const BUILTIN: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/builtin_recipes.rs"));
 
 /// Names of the built-in recipes.
 pub fn builtin_names() -> Vec<&'static str> {
@@ -140,6 +104,24 @@ mod tests {
             assert_eq!(recipe.name, *name, "recipe name vs file stem");
             assert!(recipe.description.is_some(), "{name} has no description");
         }
+    }
+
+    #[test]
+    fn every_recipe_file_of_models_is_built_in() {
+        let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models");
+        let mut files: Vec<String> = std::fs::read_dir(&models)
+            .unwrap()
+            .filter_map(|e| {
+                let path = e.unwrap().path();
+                (path.extension()? == "toml")
+                    .then(|| path.file_stem().unwrap().to_string_lossy().into_owned())
+            })
+            .collect();
+        files.sort();
+        assert!(files.len() >= 13, "{files:?}");
+        assert_eq!(builtin_names(), files);
+        let lenet_adam = load("/nonexistent/models/lenet-mnist-adam.toml").unwrap();
+        assert_eq!(lenet_adam.origin, "built-in lenet-mnist-adam.toml");
     }
 
     #[test]

@@ -1,4 +1,8 @@
-//! Formatting results for the terminal.
+//! Formatting results for the terminal, and the one printout of a model measured on a test
+//! set (`ae eval`, `ae eval --weights`).
+
+use ae_train::{StageKind, TestReport};
+use serde_json::json;
 
 /// `0.91` -> `91.00%`.
 pub fn percent(fraction: f64) -> String {
@@ -26,6 +30,61 @@ pub fn per_class_lines(per_class: &[Option<f64>], names: Option<&[String]>) -> V
         })
         .collect();
     cells.chunks(5).map(|c| c.join("  ")).collect()
+}
+
+/// Prints the dataset line and the metrics of `r` (accuracy, NLL, per-class accuracy; or MSE).
+pub fn print_test_report(r: &TestReport) {
+    println!("dataset: {}, {} test images", r.dataset, r.samples);
+    match r.kind {
+        StageKind::Classification => {
+            if let (Some(acc), Some(cm)) = (r.test_accuracy, &r.confusion_matrix) {
+                println!(
+                    "test accuracy: {} ({}/{})",
+                    percent(acc),
+                    cm.correct(),
+                    cm.total()
+                );
+            }
+            println!("test loss (NLL): {:.6}", r.test_loss);
+            if let Some(per_class) = &r.per_class_accuracy {
+                println!("per-class accuracy:");
+                for line in per_class_lines(per_class, Some(&r.class_names)) {
+                    println!("  {line}");
+                }
+            }
+        }
+        StageKind::Reconstruction => {
+            println!("test MSE: {:.6}", r.test_loss);
+            if let Some(noisy) = r.test_mse_noisy {
+                println!("test MSE from noisy input: {noisy:.6}");
+            }
+        }
+    }
+}
+
+/// `head` (what was measured) followed by the keys of `r`, as one JSON object.
+pub fn test_report_json(
+    head: serde_json::Map<String, serde_json::Value>,
+    r: &TestReport,
+) -> serde_json::Value {
+    let mut object = head;
+    let metrics = json!({
+        "stage_name": r.stage_name,
+        "kind": r.kind.as_str(),
+        "dataset": r.dataset.to_string(),
+        "samples": r.samples,
+        "class_names": r.class_names,
+        "test_loss": r.test_loss,
+        "test_mse": (r.kind == StageKind::Reconstruction).then_some(r.test_loss),
+        "test_mse_noisy": r.test_mse_noisy,
+        "test_accuracy": r.test_accuracy,
+        "per_class_accuracy": r.per_class_accuracy,
+        "confusion_matrix": r.confusion_matrix.as_ref().map(|c| c.0),
+    });
+    if let serde_json::Value::Object(metrics) = metrics {
+        object.extend(metrics);
+    }
+    serde_json::Value::Object(object)
 }
 
 #[cfg(test)]

@@ -2,10 +2,10 @@
 
 use std::path::PathBuf;
 
-use ae_train::analysis::{
+use ae_analysis::{
     DataChoice, ModelChoice, NoiseKind, RobustnessOptions, parse_levels, robustness,
 };
-use ae_train::refresh_report;
+use ae_report::refresh_report;
 use anyhow::Result;
 use clap::Args;
 

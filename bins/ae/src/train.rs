@@ -1,6 +1,6 @@
 //! `ae train`: run a recipe (or resume a run) and summarise the result.
 
-use ae_train::{Overrides, Recipe, RunOptions, RunSummary, resume, train};
+use ae_train::{Interrupt, Overrides, Recipe, RunOptions, RunSummary, resume, train};
 use anyhow::{Result, bail};
 
 use crate::cli::TrainArgs;
@@ -20,8 +20,8 @@ pub fn run(args: TrainArgs) -> Result<()> {
     options.data = args.data.locator();
     options.out_dir = args.out.clone();
     options.overrides = overrides;
-    options.progress = !args.quiet;
-
+    options.observers = ae_report::observers(!args.quiet);
+    options.interrupt = interrupt_on_signals();
     options.interrupt_after_steps = args.interrupt_after_steps;
     options.init = args.init.clone();
 
@@ -61,6 +61,16 @@ pub fn run(args: TrainArgs) -> Result<()> {
     };
     print_summary(&summary);
     Ok(())
+}
+
+/// An interrupt handle that the first Ctrl-C / SIGTERM requests (the second quits at once).
+fn interrupt_on_signals() -> Interrupt {
+    let interrupt = Interrupt::new();
+    let requested = interrupt.clone();
+    if !ae_runtime::on_interrupt_signals(move || requested.request()) {
+        eprintln!("note: another Ctrl-C handler is installed; interrupts are not caught here");
+    }
+    interrupt
 }
 
 fn status(args: &TrainArgs, line: &str) {

@@ -2,13 +2,13 @@
 
 use std::path::Path;
 
-use ae_train::{EvalOptions, StageKind, WeightsReport, Which, evaluate_weights, export};
+use ae_train::{EvalOptions, WeightsReport, Which, evaluate_weights, export};
 use anyhow::{Context, Result};
 use serde_json::json;
 
 use crate::cli::{CheckpointChoice, EvalArgs, ExportArgs};
 use crate::recipes;
-use crate::report::{per_class_lines, percent};
+use crate::report::{print_test_report, test_report_json};
 
 /// `ae export RUN_FOLDER --out FILE.safetensors`.
 pub fn export_run(args: ExportArgs) -> Result<()> {
@@ -59,53 +59,17 @@ fn print_report(r: &WeightsReport) {
     println!("weights: {} ({})", r.weights.display(), r.format);
     println!(
         "model: recipe {}, stage {} '{}' ({})",
-        r.recipe, r.stage, r.stage_name, r.architecture
+        r.recipe, r.stage, r.test.stage_name, r.architecture
     );
-    println!("dataset: {}, {} test images", r.dataset, r.samples);
-    match r.kind {
-        StageKind::Classification => {
-            if let (Some(acc), Some(cm)) = (r.test_accuracy, &r.confusion_matrix) {
-                println!(
-                    "test accuracy: {} ({}/{})",
-                    percent(acc),
-                    cm.correct(),
-                    cm.total()
-                );
-            }
-            println!("test loss (NLL): {:.6}", r.test_loss);
-            if let Some(per_class) = &r.per_class_accuracy {
-                println!("per-class accuracy:");
-                for line in per_class_lines(per_class, Some(&r.class_names)) {
-                    println!("  {line}");
-                }
-            }
-        }
-        StageKind::Reconstruction => {
-            println!("test MSE: {:.6}", r.test_loss);
-            if let Some(noisy) = r.test_mse_noisy {
-                println!("test MSE from noisy input: {noisy:.6}");
-            }
-        }
-    }
+    print_test_report(&r.test);
 }
 
 fn as_json(r: &WeightsReport) -> serde_json::Value {
-    json!({
-        "weights": r.weights,
-        "format": r.format.name(),
-        "recipe": r.recipe,
-        "stage": r.stage,
-        "stage_name": r.stage_name,
-        "architecture": r.architecture,
-        "kind": r.kind.as_str(),
-        "dataset": r.dataset.to_string(),
-        "samples": r.samples,
-        "class_names": r.class_names,
-        "test_loss": r.test_loss,
-        "test_mse": (r.kind == StageKind::Reconstruction).then_some(r.test_loss),
-        "test_mse_noisy": r.test_mse_noisy,
-        "test_accuracy": r.test_accuracy,
-        "per_class_accuracy": r.per_class_accuracy,
-        "confusion_matrix": r.confusion_matrix.as_ref().map(|c| c.0),
-    })
+    let mut head = serde_json::Map::new();
+    head.insert("weights".into(), json!(r.weights));
+    head.insert("format".into(), json!(r.format.name()));
+    head.insert("recipe".into(), json!(r.recipe));
+    head.insert("stage".into(), json!(r.stage));
+    head.insert("architecture".into(), json!(r.architecture));
+    test_report_json(head, &r.test)
 }

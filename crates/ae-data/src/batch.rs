@@ -9,8 +9,8 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
 use crate::error::DataError;
+use crate::images::Prepared;
 use crate::noise::Noise;
-use crate::prepare::Prepared;
 use crate::seed::derive_seed;
 
 /// One batch on a device.

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::DataError;
-use crate::image_set::ImageSet;
+use crate::images::ImageSet;
 
 /// Bytes of one record: 1 label byte + 3 × 32 × 32 pixel bytes.
 pub const CIFAR_RECORD_LEN: usize = 1 + CIFAR_IMAGE_LEN;

@@ -29,7 +29,7 @@ mod digest;
 mod download;
 mod error;
 pub mod idx;
-mod image_set;
+mod images;
 mod locate;
 mod noise;
 mod prepare;
@@ -40,10 +40,10 @@ pub use catalog::DatasetName;
 pub use digest::{md5_hex, sha256_hex};
 pub use download::write_atomic;
 pub use error::DataError;
-pub use image_set::{ImageSet, NUM_CLASSES};
+pub use images::{ImageSet, Images, NUM_CLASSES, Pixel, Prepared};
 pub use locate::{
     DataFile, DataLocator, DataSource, Dataset, Probe, bundled_assets_dir, load_dataset,
 };
 pub use noise::Noise;
-pub use prepare::{Prepared, Resize, resize_u8};
+pub use prepare::{Resize, resize_u8};
 pub use seed::derive_seed;

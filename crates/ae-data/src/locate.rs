@@ -15,7 +15,7 @@ use crate::digest::{Check, check, sha256_hex};
 use crate::download::{fetch, write_atomic};
 use crate::error::DataError;
 use crate::idx::{decode_maybe_gz, parse_images, parse_labels};
-use crate::image_set::ImageSet;
+use crate::images::ImageSet;
 
 /// Where to look for data and what to do when it is missing.
 #[derive(Debug, Clone)]

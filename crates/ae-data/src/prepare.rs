@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::image_set::ImageSet;
+use crate::images::{ImageSet, Prepared};
 
 /// How images are brought to the size a model expects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -19,16 +19,6 @@ pub enum Resize {
     Bilinear32,
 }
 
-/// A whole split as f32 in [0, 1], ready to be cut into batches.
-///
-/// pixels: [n, channels, height, width], labels: [n].
-#[derive(Debug, Clone, PartialEq)]
-pub struct Prepared {
-    pixels: Vec<f32>,
-    labels: Vec<u8>,
-    shape: [usize; 3],
-}
-
 impl Prepared {
     /// Converts every image once; batches are then cut from this buffer.
     pub fn new(set: &ImageSet, resize: Resize) -> Self {
@@ -39,47 +29,7 @@ impl Prepared {
             Resize::Pad32 | Resize::Bilinear32 => [c, 32, 32],
         };
         let pixels = bytes.iter().map(|&b| b as f32 / 255.0).collect();
-        Self {
-            pixels,
-            labels: set.labels().to_vec(),
-            shape,
-        }
-    }
-
-    /// Number of images.
-    pub fn len(&self) -> usize {
-        self.labels.len()
-    }
-
-    /// True when there is no image.
-    pub fn is_empty(&self) -> bool {
-        self.labels.is_empty()
-    }
-
-    /// [channels, height, width] of one image.
-    pub fn image_shape(&self) -> [usize; 3] {
-        self.shape
-    }
-
-    /// Floats per image.
-    pub fn image_len(&self) -> usize {
-        self.shape.iter().product()
-    }
-
-    /// The labels.
-    pub fn labels(&self) -> &[u8] {
-        &self.labels
-    }
-
-    /// All pixels: [n, channels, height, width].
-    pub fn pixels(&self) -> &[f32] {
-        &self.pixels
-    }
-
-    /// The pixels of image `index`.
-    pub fn image(&self, index: usize) -> &[f32] {
-        let len = self.image_len();
-        &self.pixels[index * len..(index + 1) * len]
+        Self::from_parts_unchecked(pixels, set.labels().to_vec(), shape)
     }
 }
 

@@ -10,6 +10,7 @@
 //!
 //! `AE_KERNELS=off` in the environment makes every function build the plain graph on flex too
 //! (for measuring what the fusion gains, and as a way out should a kernel misbehave).
+#![forbid(unsafe_code)]
 
 mod activation;
 mod dense;

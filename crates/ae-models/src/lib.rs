@@ -77,6 +77,7 @@
 //! Burn's own bilinear interpolation has no backward pass on ndarray (or the GPU backends), so
 //! the conv autoencoder's decoder can upsample with separable interpolation matrices instead:
 //! pick [`UpsampleMode::for_device`] when building [`ConvAutoencoderConfig`].
+#![forbid(unsafe_code)]
 
 mod activation;
 mod conv_autoencoder;

@@ -33,7 +33,7 @@ fn mp() -> MaxPoolOptions<2> {
     }
 }
 fn main() {
-    ae_train::keep_freed_memory();
+    ae_runtime::keep_freed_memory();
     let d = Device::flex();
     let x = Tensor::<4>::random([100, 1, 32, 32], Distribution::Default, &d);
     let w1 = Tensor::<4>::random([6, 1, 5, 5], Distribution::Default, &d);

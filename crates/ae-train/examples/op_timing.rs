@@ -34,7 +34,7 @@ fn report(what: &str, ms: f64, flops: Option<f64>) {
 fn main() {
     // `AE_GLIBC_DEFAULTS=1` keeps glibc's malloc defaults, to see what they cost.
     if std::env::var_os("AE_GLIBC_DEFAULTS").is_none() {
-        ae_train::keep_freed_memory();
+        ae_runtime::keep_freed_memory();
     }
     let device = match std::env::args().nth(1).as_deref() {
         #[allow(deprecated)] // The user asked for the ndarray backend; Burn marks it deprecated.

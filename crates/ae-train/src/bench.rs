@@ -8,12 +8,11 @@ use burn::tensor::{Device, Distribution, Tensor};
 use serde::{Deserialize, Serialize};
 
 use crate::error::TrainError;
-use crate::net::Net;
-use crate::objective::step_losses;
+use crate::model::{ModelKind, Net};
 use crate::optim::build_optimizer;
 use crate::recipe::Recipe;
+use crate::run::{TAG_INIT, load_data};
 use crate::run_folder::backend_name;
-use crate::train::{TAG_INIT, load_data};
 
 /// How to benchmark.
 #[derive(Debug, Clone)]
@@ -65,7 +64,7 @@ pub struct BenchRow {
     /// Loading and preparing the dataset (once per recipe).
     pub data_load_s: f64,
     /// Floating-point operations of one training step (3 × the forward pass's multiply-adds
-    /// × 2, see [`crate::arch::Arch::forward_flops_per_sample`]).
+    /// × 2, see [`crate::Arch::forward_flops_per_sample`]).
     pub step_flops: u64,
     /// `step_flops` over the median step time, in GFLOP/s.
     pub step_gflops: f64,
@@ -162,7 +161,7 @@ pub fn bench(recipe: &Recipe, options: &BenchOptions) -> Result<Vec<BenchRow>, T
         let mut times = Vec::with_capacity(options.steps);
         for i in 0..options.warmup + options.steps {
             let started = Instant::now();
-            let losses = step_losses(&net, &fixed, spec.kind, spec.sparsity.as_ref())?;
+            let losses = net.losses(&fixed, spec)?;
             let grads = GradientsParams::from_grads(losses.loss.backward(), &net);
             net = optim.step(lr, net, grads);
             sync("step")?;
@@ -179,7 +178,7 @@ pub fn bench(recipe: &Recipe, options: &BenchOptions) -> Result<Vec<BenchRow>, T
 
         let started = Instant::now();
         for batch in loader.iter(seed.wrapping_add(1), &ad) {
-            let losses = step_losses(&net, &batch, spec.kind, spec.sparsity.as_ref())?;
+            let losses = net.losses(&batch, spec)?;
             let grads = GradientsParams::from_grads(losses.loss.backward(), &net);
             net = optim.step(lr, net, grads);
         }

@@ -18,11 +18,10 @@ use std::path::{Path, PathBuf};
 use burn::optim::ModuleOptimizer;
 use serde::{Deserialize, Serialize};
 
-use crate::arch::Arch;
 use crate::error::TrainError;
 use crate::files::{read_json, write_json};
 use crate::metrics::EpochRecord;
-use crate::net::Net;
+use crate::model::{Arch, Net};
 use crate::optim::save_optimizer;
 
 /// Version of `state.json`.

@@ -35,7 +35,8 @@ pub enum RecipeError {
 }
 
 impl RecipeError {
-    pub(crate) fn invalid(key: impl Into<String>, message: impl Into<String>) -> Self {
+    /// The value of `key` is unusable, as `message` says.
+    pub fn invalid(key: impl Into<String>, message: impl Into<String>) -> Self {
         Self::Invalid {
             key: key.into(),
             message: message.into(),
@@ -125,11 +126,8 @@ fn kept_checkpoint(checkpoint: &Option<PathBuf>) -> String {
 }
 
 impl TrainError {
-    pub(crate) fn io(
-        path: impl Into<PathBuf>,
-        action: &'static str,
-        source: std::io::Error,
-    ) -> Self {
+    /// An I/O failure on `path` while doing `action`.
+    pub fn io(path: impl Into<PathBuf>, action: &'static str, source: std::io::Error) -> Self {
         Self::Io {
             path: path.into(),
             action,

@@ -1,45 +1,47 @@
-//! Ctrl-C / SIGTERM: the first signal asks training to stop after the current step (a
-//! checkpoint is saved); a second one exits at once.
+//! Asking a run to stop: a handle the caller keeps and the learner checks after every step.
 
-use std::sync::OnceLock;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-static REQUESTED: AtomicBool = AtomicBool::new(false);
-static SIGNALS: AtomicUsize = AtomicUsize::new(0);
-static INSTALLED: OnceLock<bool> = OnceLock::new();
+/// A request to stop training after the current step, with a checkpoint (what Ctrl-C does in
+/// the binary, which turns the signal into [`Interrupt::request`]). Clones share the request.
+#[derive(Debug, Clone, Default)]
+pub struct Interrupt(Arc<AtomicBool>);
 
-/// Installs the handler once per process. Returns false when another handler was installed
-/// first (the caller can still forward signals with [`request_interrupt`]).
-pub fn install_handler() -> bool {
-    *INSTALLED.get_or_init(|| {
-        ctrlc::set_handler(|| {
-            let n = SIGNALS.fetch_add(1, Ordering::SeqCst);
-            if n == 0 {
-                REQUESTED.store(true, Ordering::SeqCst);
-                eprintln!(
-                    "\ninterrupt: stopping after the current step and saving a checkpoint (interrupt again to quit at once)"
-                );
-            } else {
-                eprintln!("\ninterrupt: quitting without saving");
-                std::process::exit(130);
-            }
-        })
-        .is_ok()
-    })
+impl Interrupt {
+    /// A handle nobody has requested yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Asks the run(s) given this handle to stop after the current step.
+    pub fn request(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether a stop was requested.
+    pub fn is_requested(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+
+    /// Forgets the request (before another run with the same handle).
+    pub fn clear(&self) {
+        self.0.store(false, Ordering::SeqCst);
+    }
 }
 
-/// Asks a running training to stop after its current step and save a checkpoint, as Ctrl-C does.
-pub fn request_interrupt() {
-    REQUESTED.store(true, Ordering::SeqCst);
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// Whether an interrupt was requested.
-pub fn interrupt_requested() -> bool {
-    REQUESTED.load(Ordering::SeqCst)
-}
-
-/// Forgets earlier interrupts (a new training starts).
-pub fn clear_interrupt() {
-    REQUESTED.store(false, Ordering::SeqCst);
-    SIGNALS.store(0, Ordering::SeqCst);
+    #[test]
+    fn clones_share_one_request() {
+        let a = Interrupt::new();
+        let b = a.clone();
+        assert!(!b.is_requested());
+        a.request();
+        assert!(b.is_requested());
+        b.clear();
+        assert!(!a.is_requested());
+    }
 }

@@ -1,11 +1,20 @@
 //! # ae-train
 //!
-//! Trains the models of `ae-models` on the datasets of `ae-data`: a [`Recipe`] (TOML) describes
-//! the dataset, the model and a pipeline of stages; [`train`] runs it on the autodiff version of
-//! a device and writes a run folder (resolved recipe, manifest, metrics CSV/JSON, checkpoints,
-//! plots, weight and reconstruction grids, a self-contained `report.html`); [`resume`] continues
-//! an interrupted run; [`evaluate`] measures a run's checkpoint; [`bench`] times each stage;
-//! [`analysis`] looks inside a trained model (code maps, noise robustness, own pictures).
+//! The learner. Trains the models of `ae-models` on the datasets of `ae-data`: a [`Recipe`]
+//! (TOML) describes the dataset, the model and a pipeline of stages; [`train`] runs it on the
+//! autodiff version of a device and writes the run folder's records (resolved recipe,
+//! manifest, metrics CSV/JSON, checkpoints); [`resume`] continues an interrupted run bit for
+//! bit; [`evaluate`] measures a run's checkpoint; [`bench`] times each stage; [`export`] and
+//! [`evaluate_weights`] move weights to and from PyTorch.
+//!
+//! The run reports what happens to [`Observer`]s given in [`RunOptions::observers`]: the
+//! progress bar, the grids, the plots and `report.html` are observers in `ae-report`; a run
+//! with none is silent and draws nothing. Interruption is an [`Interrupt`] handle in the
+//! options. Each model kind is one module of [`model`] (nothing else names a kind).
+//!
+//! Depends on `ae-models`, `ae-data`, `ae-kernels` (one-pass optimiser updates) and `ae-blas`
+//! (to report the matrix library in `bench`); nothing above it (`ae-report`, `ae-analysis`,
+//! the binary). No `unsafe`.
 //!
 //! ```no_run
 //! use ae_train::{Recipe, RunOptions, train};
@@ -65,49 +74,47 @@
 //! `kind = "stacked"`, `kind = "conv-autoencoder"` (`code_size`, `negative_slope`,
 //! `upsample = "auto" | "burn" | "portable"`) and `kind = "lenet"`. Unknown keys are errors.
 
-mod allocator;
-pub mod analysis;
-mod arch;
+#![forbid(unsafe_code)]
+
 mod bench;
-mod block_cache;
 mod checkpoint;
 mod error;
-mod eval;
-mod evaluate;
+mod evaluate_run;
 mod files;
-mod grids;
 mod interrupt;
+mod measure;
 mod metrics;
-mod net;
+pub mod model;
 mod objective;
+mod observe;
 mod optim;
-mod plots;
-mod progress;
+mod readback;
 mod recipe;
-mod report;
+mod run;
 mod run_folder;
-mod threads;
-mod train;
+mod trained_model;
 mod weights;
 
-pub use allocator::keep_freed_memory;
-pub use arch::{Arch, GrowSpec, Upsample};
 pub use bench::{BenchOptions, BenchRow, bench};
-pub use block_cache::LargeBlockCache;
 pub use checkpoint::{Pointer, Which};
 pub use error::{RecipeError, TrainError};
-pub use evaluate::{EvalOptions, EvalReport, evaluate};
-pub use grids::{image_grid_size, weight_grid_size};
-pub use interrupt::request_interrupt;
-pub use metrics::{ConfusionMatrix, EpochRecord};
+pub use evaluate_run::{EvalOptions, EvalReport, TestReport, evaluate};
+pub use files::{create_dir, read_json, write_atomic, write_json};
+pub use interrupt::Interrupt;
+pub use measure::{INACTIVE_THRESHOLD, evaluate_classification, evaluate_reconstruction};
+pub use metrics::{ConfusionMatrix, EpochRecord, TestMetrics};
+pub use model::{Arch, GrowSpec, ModelKind, ModelSpec, Net, Tiles, Upsample};
+pub use objective::StepLosses;
+pub use observe::{EpochStart, ModelStart, Observer, Observers, RunEnd, RunStart, StageEnd, Step};
 pub use optim::{OnePassAdam, OnePassSgd};
-pub use plots::{CONFUSION_SIZE, CURVE_SIZE};
+pub use readback::read_f32;
 pub use recipe::{
-    Head, ModelSpec, OptimizerSpec, Overrides, Recipe, Schedule, Sparsity, Stage, StageKind,
-    StagePlan, Strategy, Transition,
+    Head, OptimizerSpec, Overrides, Recipe, Schedule, Sparsity, Stage, StageKind, StagePlan,
+    Strategy, Transition,
 };
-pub use report::refresh_report;
-pub use run_folder::{DataFileInfo, DatasetInfo, FinalMetrics, Manifest, MetricsFile};
-pub use threads::on_compute_threads;
-pub use train::{CHECK_EVERY, RunOptions, RunSummary, read_metrics, resume, train};
+pub use run::{CHECK_EVERY, RunOptions, RunSummary, TAG_TEST_NOISE, resume, train};
+pub use run_folder::{
+    DataFileInfo, DatasetInfo, FinalMetrics, Manifest, MetricsFile, RunFolder, read_metrics,
+};
+pub use trained_model::{AnalysisData, DataChoice, ModelChoice, TrainedModel};
 pub use weights::{ExportSummary, WeightsReport, evaluate_weights, export};

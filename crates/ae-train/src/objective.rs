@@ -6,8 +6,8 @@ use ae_models::{kl_sparsity_penalty, l1_penalty};
 use burn::tensor::{Int, Tensor};
 
 use crate::error::TrainError;
-use crate::net::Net;
-use crate::recipe::{Sparsity, StageKind};
+use crate::model::ModelKind;
+use crate::recipe::{Sparsity, Stage, StageKind};
 
 /// The losses of one training batch.
 pub struct StepLosses {
@@ -47,22 +47,22 @@ pub fn correct_count(log_probs: Tensor<2>, targets: Tensor<1, Int>) -> Tensor<1,
         .sum()
 }
 
-/// Forward pass and losses of `net` on `batch` for a stage of `kind`.
-pub fn step_losses(
-    net: &Net,
+/// Forward pass and losses of `model` on a training `batch` of `stage`: the default
+/// [`ModelKind::losses`].
+pub fn stage_losses<M: ModelKind>(
+    model: &M,
     batch: &Batch,
-    kind: StageKind,
-    sparsity: Option<&Sparsity>,
+    stage: &Stage,
 ) -> Result<StepLosses, TrainError> {
-    match kind {
+    match stage.kind {
         StageKind::Reconstruction => {
-            let rec = net.reconstruct(batch.input.clone()).ok_or_else(|| {
+            let rec = model.reconstruct(batch.input.clone()).ok_or_else(|| {
                 TrainError::InvalidOption(
                     "a reconstruction stage reached a model that does not reconstruct".into(),
                 )
             })?;
             let data_loss = mse(rec.output, batch.clean.clone());
-            let penalty = sparsity.map(|s| match s {
+            let penalty = stage.sparsity.as_ref().map(|s| match s {
                 Sparsity::L1 { rho } => l1_penalty(rec.code.clone(), *rho),
                 Sparsity::Kl { target, beta } => {
                     kl_sparsity_penalty(rec.code.clone(), *target, *beta)
@@ -80,7 +80,7 @@ pub fn step_losses(
             })
         }
         StageKind::Classification => {
-            let log_probs = net.log_probs(batch.input.clone()).ok_or_else(|| {
+            let log_probs = model.log_probs(batch.input.clone()).ok_or_else(|| {
                 TrainError::InvalidOption(
                     "a classification stage reached a model without a classifier head".into(),
                 )

@@ -261,3 +261,8 @@ pub fn backend_name(device: &Device) -> String {
     }
     text
 }
+
+/// Reads a run folder's metrics file.
+pub fn read_metrics(run_dir: &Path) -> Result<MetricsFile, TrainError> {
+    crate::files::read_json(&RunFolder::open(run_dir)?.metrics_json())
+}

@@ -3,6 +3,7 @@
 
 use ae_data::{DatasetName, Noise, Resize};
 use ae_models::Activation;
+use ae_train::model::{ConvAutoencoderArch, LenetArch, StackedArch, StackedSpec};
 use ae_train::{
     Arch, GrowSpec, ModelSpec, OptimizerSpec, Recipe, RecipeError, Sparsity, StageKind, Strategy,
     Transition,
@@ -106,7 +107,7 @@ fn parse(text: &str) -> Result<Recipe, RecipeError> {
 }
 
 fn stacked_arch(hidden: Vec<usize>, grown: Vec<usize>) -> Arch {
-    Arch::Stacked {
+    Arch::Stacked(StackedArch {
         input_size: 784,
         hidden,
         activation: Activation::Tanh,
@@ -118,7 +119,7 @@ fn stacked_arch(hidden: Vec<usize>, grown: Vec<usize>) -> Arch {
                 activation: Activation::Tanh,
             })
             .collect(),
-    }
+    })
 }
 
 #[test]
@@ -197,11 +198,11 @@ fn the_denoising_notebook_has_noise_sparsity_and_pytorch_adam() {
     // Defaults: tanh / sigmoid, greedy, stage names from their position.
     assert_eq!(
         recipe.model,
-        ModelSpec::Stacked {
+        ModelSpec::Stacked(StackedSpec {
             hidden: vec![400],
             activation: Activation::Tanh,
             output_activation: Activation::Sigmoid
-        }
+        })
     );
     assert_eq!(recipe.stages[1].display_name(1), "stage2-classification");
     let plan = recipe.plan().unwrap();
@@ -215,20 +216,20 @@ fn lenet_and_conv_recipes_plan_their_models() {
     assert_eq!(lenet.input_shape().unwrap(), [1, 32, 32]);
     assert_eq!(
         lenet.plan().unwrap()[0].arch,
-        Arch::Lenet { num_classes: 10 }
+        Arch::Lenet(LenetArch { num_classes: 10 })
     );
 
     let conv = parse(CONV).unwrap();
     let plan = conv.plan().unwrap();
     assert!(matches!(
         plan[0].arch,
-        Arch::ConvAutoencoder {
+        Arch::ConvAutoencoder(ConvAutoencoderArch {
             in_channels: 3,
             code_size: 1024,
             ..
-        }
+        })
     ));
-    assert!(matches!(plan[1].arch, Arch::Classifier { .. }));
+    assert!(matches!(plan[1].arch, Arch::Classifier(_)));
     assert_eq!(conv.stage_batch_size(1), 2000);
 }
 
@@ -284,9 +285,9 @@ fn the_conv_autoencoder_output_activation_is_one_recipe_key() {
     // Absent: the notebook's ReLU, so older recipes and run folders keep their meaning.
     let arch = |text: &str| parse(text).unwrap().plan().unwrap()[0].arch.clone();
     let output = |arch: Arch| match arch {
-        Arch::ConvAutoencoder {
+        Arch::ConvAutoencoder(ConvAutoencoderArch {
             output_activation, ..
-        } => output_activation,
+        }) => output_activation,
         other => panic!("expected a conv autoencoder, got {other:?}"),
     };
     assert_eq!(output(arch(CONV)), Activation::Relu);

@@ -6,10 +6,10 @@ use std::path::Path;
 
 use ae_data::{BatchLoader, DataLocator, DatasetName, Prepared, Resize, load_dataset};
 use ae_models::{Activation, EncoderClassifier, StackedAutoencoderConfig};
+use ae_report::grids::{image_grid_size, weight_grid_size};
 use ae_train::{
     BenchOptions, EpochRecord, EvalOptions, MetricsFile, Recipe, RunOptions, RunSummary, StageKind,
-    TrainError, Which, bench, evaluate, image_grid_size, read_metrics, resume, train,
-    weight_grid_size,
+    TrainError, Which, bench, evaluate, read_metrics, resume, train,
 };
 use burn::module::Module;
 use burn::tensor::Device;
@@ -26,8 +26,8 @@ fn options(out: &Path) -> RunOptions {
     let mut o = RunOptions::new(Device::flex());
     o.data = mini_data();
     o.out_dir = out.to_path_buf();
-    o.progress = false;
-    o.handle_signals = false;
+    // The grids and the report, as the binary has them (no progress output).
+    o.observers = ae_report::observers(false);
     o
 }
 
@@ -198,20 +198,20 @@ fn check_run_folder(summary: &RunSummary) {
         .iter()
         .find(|r| r.stage == best.stage && r.epoch == best.epoch)
         .unwrap();
-    assert_eq!(report.test_accuracy, best_record.test_accuracy);
-    assert_eq!(report.samples, 1000);
-    assert_eq!(report.kind, StageKind::Classification);
+    assert_eq!(report.test.test_accuracy, best_record.test_accuracy);
+    assert_eq!(report.test.samples, 1000);
+    assert_eq!(report.test.kind, StageKind::Classification);
 
     // Plots and grids with their expected pixel sizes.
     let curve = (
-        ae_train::CURVE_SIZE.0 as usize,
-        ae_train::CURVE_SIZE.1 as usize,
+        ae_report::plots::CURVE_SIZE.0 as usize,
+        ae_report::plots::CURVE_SIZE.1 as usize,
     );
     assert_eq!(png_size(&dir.join("plots/loss.png")), curve);
     assert_eq!(png_size(&dir.join("plots/accuracy.png")), curve);
     let confusion = (
-        ae_train::CONFUSION_SIZE.0 as usize,
-        ae_train::CONFUSION_SIZE.1 as usize,
+        ae_report::plots::CONFUSION_SIZE.0 as usize,
+        ae_report::plots::CONFUSION_SIZE.1 as usize,
     );
     assert_eq!(png_size(&dir.join("plots/confusion.png")), confusion);
     let weights = weight_grid_size(400, 28, 28);

@@ -7,7 +7,7 @@ use burn::tensor::Device;
 
 use crate::checkpoint::{Checkpoints, Which};
 use crate::error::TrainError;
-use crate::net::Net;
+use crate::model::Net;
 use crate::recipe::Recipe;
 use crate::run_folder::RunFolder;
 

@@ -5,9 +5,8 @@ use std::path::Path;
 use ae_models::pytorch::WeightsFile;
 use burn::tensor::Device;
 
-use crate::arch::Arch;
 use crate::error::TrainError;
-use crate::net::Net;
+use crate::model::{Arch, ModelKind, Net, seeded};
 
 /// The initial weights a run started from, kept in its `checkpoints/` folder so that a run
 /// interrupted before its first checkpoint resumes from them too.
@@ -37,14 +36,13 @@ pub(crate) fn initial_net(
     let file = WeightsFile::read(init)?;
     let loaded = match net.load_weights(&file) {
         Ok(net) => net,
-        Err(whole) => match arch {
-            Arch::Classifier {
-                encoder,
-                num_classes,
-            } if encoder.reconstructs() => Net::build(encoder, device, seed)
-                .load_weights(&file)
-                .map_err(|_| whole)?
-                .into_classifier(*num_classes, device, seed),
+        Err(whole) => match arch.kind().head_on() {
+            Some((encoder, classes)) if encoder.reconstructs() => {
+                let ae = Net::build(encoder, device, seed)
+                    .load_weights(&file)
+                    .map_err(|_| whole)?;
+                seeded(device, seed, || ae.into_classifier(classes, device))
+            }
             _ => return Err(whole.into()),
         },
     };

@@ -1,0 +1,143 @@
+//! Evaluating a run folder's checkpoint on a test set (`ae eval`), and the report that it and
+//! `ae eval --weights` give.
+
+use std::path::{Path, PathBuf};
+
+use ae_data::{DataLocator, DatasetName, derive_seed};
+use burn::tensor::Device;
+
+use crate::checkpoint::{Pointer, Which};
+use crate::error::TrainError;
+use crate::metrics::{ConfusionMatrix, TestMetrics};
+use crate::model::ModelKind;
+use crate::recipe::StageKind;
+use crate::run::TAG_TEST_NOISE;
+use crate::trained_model::{DataChoice, ModelChoice, TrainedModel};
+
+/// How to evaluate a run.
+#[derive(Debug, Clone)]
+pub struct EvalOptions {
+    /// Where the dataset is found.
+    pub data: DataLocator,
+    /// Another dataset with images of the same shape (default: the run's).
+    pub dataset: Option<DatasetName>,
+    /// The device.
+    pub device: Device,
+    /// The best checkpoint of the last stage (default) or the last one.
+    pub checkpoint: Which,
+    /// Evaluate on the first `n` test images (default: the run's own test limit, if any).
+    pub test_limit: Option<usize>,
+}
+
+impl EvalOptions {
+    /// The best checkpoint, on the run's dataset, found the usual way.
+    pub fn new(device: Device) -> Self {
+        Self {
+            data: DataLocator::default(),
+            dataset: None,
+            device,
+            checkpoint: Which::Best,
+            test_limit: None,
+        }
+    }
+}
+
+/// A model measured on a test set: what `ae eval` and `ae eval --weights` print.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TestReport {
+    /// The stage whose model and test were used: its name and kind.
+    pub stage_name: String,
+    pub kind: StageKind,
+    /// The dataset and number of test images.
+    pub dataset: DatasetName,
+    pub samples: usize,
+    /// Class names of the dataset.
+    pub class_names: Vec<String>,
+    /// Test MSE (reconstruction) or NLL (classification).
+    pub test_loss: f64,
+    /// Reconstruction from noisy input, when the stage adds noise.
+    pub test_mse_noisy: Option<f64>,
+    /// Classification only.
+    pub test_accuracy: Option<f64>,
+    pub per_class_accuracy: Option<Vec<Option<f64>>>,
+    pub confusion_matrix: Option<ConfusionMatrix>,
+}
+
+impl TestReport {
+    /// The report of `metrics`, measured by stage `stage_name` of `kind` on `dataset`.
+    pub fn new(
+        stage_name: String,
+        kind: StageKind,
+        dataset: DatasetName,
+        metrics: TestMetrics,
+    ) -> Self {
+        Self {
+            stage_name,
+            kind,
+            dataset,
+            samples: metrics.samples,
+            class_names: dataset
+                .class_names()
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            test_loss: metrics.loss,
+            test_mse_noisy: metrics.mse_noisy,
+            test_accuracy: metrics.confusion.as_ref().map(ConfusionMatrix::accuracy),
+            per_class_accuracy: metrics
+                .confusion
+                .as_ref()
+                .map(ConfusionMatrix::per_class_accuracy),
+            confusion_matrix: metrics.confusion,
+        }
+    }
+}
+
+/// What `evaluate` measured.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EvalReport {
+    /// The run folder.
+    pub run_dir: PathBuf,
+    /// The checkpoint evaluated.
+    pub checkpoint: Pointer,
+    /// The measurement.
+    pub test: TestReport,
+}
+
+/// Loads a checkpoint of the run in `run_dir` and measures it on the test set: accuracy,
+/// per-class accuracy and confusion matrix for a classifier, MSE for an autoencoder.
+pub fn evaluate(run_dir: &Path, options: &EvalOptions) -> Result<EvalReport, TrainError> {
+    let choice = match options.checkpoint {
+        Which::Best => ModelChoice::Best,
+        Which::Last => ModelChoice::Last,
+        Which::Autoencoder => ModelChoice::Autoencoder,
+    };
+    let model = TrainedModel::open(run_dir, choice, &options.device)?;
+    let data = model.data(&DataChoice {
+        locator: options.data.clone(),
+        dataset: options.dataset,
+        test_limit: options.test_limit,
+        train_limit: None,
+    })?;
+    let noise_seed = derive_seed(
+        model.recipe.seed,
+        &[TAG_TEST_NOISE, model.stage_index as u64],
+    );
+    let metrics = model.net().evaluate(
+        &data.test,
+        &model.stage,
+        model.recipe.eval_batch_size,
+        noise_seed,
+        &model.device,
+    )?;
+    Ok(EvalReport {
+        run_dir: run_dir.to_path_buf(),
+        checkpoint: model.pointer.clone(),
+        test: TestReport::new(
+            model.stage.display_name(model.stage_index),
+            model.stage.kind,
+            data.dataset,
+            metrics,
+        ),
+    })
+}

@@ -1,0 +1,150 @@
+//! Measuring a model on the test set: MSE and code statistics for autoencoders, NLL, accuracy and
+//! the confusion matrix for classifiers. Values are accumulated on the device and read back
+//! once per pass (predictions once per batch).
+
+use std::sync::Arc;
+
+use ae_data::{BatchLoader, NUM_CLASSES, Noise, Prepared};
+use burn::tensor::Device;
+
+use crate::error::TrainError;
+use crate::metrics::{ConfusionMatrix, TestMetrics};
+use crate::model::ModelKind;
+use crate::objective::nll;
+use crate::readback::{read_i64, read_int_scalars, read_scalars};
+use crate::recipe::{Stage, StageKind};
+
+/// |h| below this counts as an inactive code unit.
+pub const INACTIVE_THRESHOLD: f64 = 0.01;
+
+/// Evaluates `model` (in validation mode, on `device`) on `test` as `stage` measures it: the
+/// default [`ModelKind::evaluate`].
+///
+/// For reconstruction the loss is the MSE of the clean input's reconstruction; with the
+/// stage's noise other than none, the MSE of reconstructing from noisy input (noise drawn from
+/// `noise_seed`) is measured too, with the code's mean |h| on that noisy input (what a sparsity
+/// penalty, which sees noisy training input, acts on).
+pub fn evaluate_stage<M: ModelKind>(
+    model: &M,
+    test: &Arc<Prepared>,
+    stage: &Stage,
+    batch_size: usize,
+    noise_seed: u64,
+    device: &Device,
+) -> Result<TestMetrics, TrainError> {
+    match stage.kind {
+        StageKind::Reconstruction => {
+            evaluate_reconstruction(model, test, batch_size, stage.noise, noise_seed, device)
+        }
+        StageKind::Classification => {
+            evaluate_classification(model, test, batch_size, Noise::None, 0, device)
+        }
+    }
+}
+
+fn not_an_autoencoder() -> TrainError {
+    TrainError::InvalidOption("reconstruction metrics need an autoencoder".into())
+}
+
+/// Reconstruction metrics of `model` on `test` (see [`evaluate_stage`]).
+pub fn evaluate_reconstruction<M: ModelKind>(
+    net: &M,
+    test: &Arc<Prepared>,
+    batch_size: usize,
+    noise: Noise,
+    noise_seed: u64,
+    device: &Device,
+) -> Result<TestMetrics, TrainError> {
+    let loader = BatchLoader::new(test.clone(), batch_size);
+    let mut squared = Vec::new();
+    let mut abs_sums = Vec::new();
+    let mut inactive = Vec::new();
+    let mut code_values = 0usize;
+    for batch in loader.iter(0, device) {
+        let rec = net
+            .reconstruct(batch.input)
+            .ok_or_else(not_an_autoencoder)?;
+        squared.push((rec.output - batch.clean).square().sum());
+        let [b, units] = rec.code.dims();
+        code_values += b * units;
+        let abs = rec.code.abs();
+        abs_sums.push(abs.clone().sum());
+        inactive.push(abs.lower_elem(INACTIVE_THRESHOLD).int().sum());
+    }
+    let values_per_image: usize = test.image_shape().iter().product();
+    let elements = (test.len() * values_per_image).max(1) as f64;
+    let sum = |v: Vec<f32>| v.iter().map(|&x| f64::from(x)).sum::<f64>();
+    let loss = sum(read_scalars(squared)?) / elements;
+    let mean_abs = sum(read_scalars(abs_sums)?) / code_values.max(1) as f64;
+    let inactive_count: i64 = read_int_scalars(inactive)?.iter().sum();
+
+    let (mse_noisy, mean_abs_noisy) = if noise == Noise::None {
+        (None, None)
+    } else {
+        let noisy = BatchLoader::new(test.clone(), batch_size).noise(noise);
+        let mut squared = Vec::new();
+        let mut abs_sums = Vec::new();
+        for batch in noisy.iter(noise_seed, device) {
+            let rec = net
+                .reconstruct(batch.input)
+                .ok_or_else(not_an_autoencoder)?;
+            squared.push((rec.output - batch.clean).square().sum());
+            abs_sums.push(rec.code.abs().sum());
+        }
+        (
+            Some(sum(read_scalars(squared)?) / elements),
+            Some(sum(read_scalars(abs_sums)?) / code_values.max(1) as f64),
+        )
+    };
+    Ok(TestMetrics {
+        loss,
+        mse_noisy,
+        confusion: None,
+        inactive_fraction: Some(inactive_count as f64 / code_values.max(1) as f64),
+        mean_abs_code: Some(mean_abs),
+        mean_abs_code_noisy: mean_abs_noisy,
+        samples: test.len(),
+    })
+}
+
+/// Classification metrics of `net` on `test` with the input corrupted by `noise` (drawn from
+/// `noise_seed`; `Noise::None` gives the clean evaluation).
+pub fn evaluate_classification<M: ModelKind>(
+    net: &M,
+    test: &Arc<Prepared>,
+    batch_size: usize,
+    noise: Noise,
+    noise_seed: u64,
+    device: &Device,
+) -> Result<TestMetrics, TrainError> {
+    let loader = BatchLoader::new(test.clone(), batch_size).noise(noise);
+    let labels = test.labels();
+    let mut confusion = ConfusionMatrix::default();
+    let mut nll_sums = Vec::new();
+    let mut seen = 0usize;
+    for batch in loader.iter(noise_seed, device) {
+        let log_probs = net.log_probs(batch.input).ok_or_else(|| {
+            TrainError::InvalidOption("classification metrics need a classifier".into())
+        })?;
+        let n = batch.len;
+        nll_sums.push(nll(log_probs.clone(), batch.targets).mul_scalar(n as f64));
+        let predicted = read_i64(log_probs.argmax(1).reshape([n]))?;
+        for (i, p) in predicted.into_iter().enumerate() {
+            let p = usize::try_from(p)
+                .unwrap_or(NUM_CLASSES)
+                .min(NUM_CLASSES - 1);
+            confusion.add(labels[seen + i] as usize, p);
+        }
+        seen += n;
+    }
+    let total: f64 = read_scalars(nll_sums)?.iter().map(|&x| f64::from(x)).sum();
+    Ok(TestMetrics {
+        loss: total / test.len().max(1) as f64,
+        mse_noisy: None,
+        confusion: Some(confusion),
+        inactive_fraction: None,
+        mean_abs_code: None,
+        mean_abs_code_noisy: None,
+        samples: test.len(),
+    })
+}

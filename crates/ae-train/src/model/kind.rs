@@ -1,0 +1,169 @@
+//! The three faces of a model kind: its recipe section ([`SpecKind`]), its architecture
+//! ([`ArchKind`]) and the model itself ([`ModelKind`]). Each kind's module implements them; the
+//! learner only calls these.
+
+use std::fmt;
+use std::sync::Arc;
+
+use ae_data::{Batch, Prepared};
+use ae_models::Reconstruction;
+use burn::module::Module;
+use burn::tensor::{Device, Tensor};
+
+use super::{Arch, GrowSpec, LayerTiles, Net};
+use crate::error::{RecipeError, TrainError};
+use crate::metrics::TestMetrics;
+use crate::objective::StepLosses;
+use crate::recipe::{Recipe, Stage};
+
+/// A kind's `[model]` section of a recipe.
+pub trait SpecKind {
+    /// The architecture the first stage starts from (before its `grow`), for images of
+    /// `input` = `[channels, height, width]` after the recipe's resize. Errors name the key.
+    fn initial_arch(&self, recipe: &Recipe, input: [usize; 3]) -> Result<Arch, RecipeError>;
+}
+
+/// A kind's architecture: what a checkpoint records to rebuild the model.
+pub trait ArchKind {
+    /// The model with freshly drawn weights (call through [`Arch::build`], which seeds).
+    fn build(&self, device: &Device) -> Net;
+    /// A short name of the kind of model, e.g. `stacked autoencoder`.
+    fn kind_name(&self) -> &'static str;
+    /// The architecture in words, e.g. `dense autoencoder 784-400-784`.
+    fn describe(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result;
+    /// True for autoencoders (reconstruction stages train them; a classification stage puts a
+    /// head on their encoder).
+    fn reconstructs(&self) -> bool {
+        false
+    }
+    /// Size of what the encoder outputs (what a classifier head takes).
+    fn code_size(&self) -> usize;
+    /// What that code is, for captions: e.g. `256-d autoencoder code`.
+    fn code_description(&self) -> String {
+        format!("{}-d autoencoder code", self.code_size())
+    }
+    /// Forward-pass FLOPs per sample (see [`Arch::forward_flops_per_sample`]).
+    fn forward_flops_per_sample(&self) -> u64;
+    /// Forward-pass FLOPs per sample of the encoder alone (what a classifier keeps).
+    fn encoder_flops_per_sample(&self) -> u64 {
+        self.forward_flops_per_sample()
+    }
+    /// A classifier on this encoder with a head of `classes`, in words.
+    fn describe_with_head(&self, classes: usize, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "classifier on the encoder of a {}, head {}-{classes}",
+            self.kind_name(),
+            self.code_size()
+        )
+    }
+    /// The architecture with one more inner layer pair (greedy stacking), or why it cannot grow.
+    fn grown(&self, _grow: &GrowSpec) -> Result<Arch, String> {
+        Err(format!(
+            "only a stacked autoencoder can grow, this stage trains a {}",
+            self.kind_name()
+        ))
+    }
+    /// Whether a classification stage may freeze a pretrained encoder of this model.
+    fn has_pretrained_encoder(&self) -> bool {
+        self.reconstructs()
+    }
+    /// For a classifier on an autoencoder's encoder: that autoencoder and the head's classes.
+    fn head_on(&self) -> Option<(&Arch, usize)> {
+        None
+    }
+}
+
+/// A kind's model: what the learner does with it on a batch.
+///
+/// The losses and the evaluation default to the stage's objective (reconstruction: MSE plus
+/// the sparsity penalty; classification: NLL); a kind with another objective overrides them.
+pub trait ModelKind: Module + Into<Net> {
+    /// Reconstruction of `images` `[batch, c, h, w]`; `None` for models without a decoder.
+    fn reconstruct(&self, _images: Tensor<4>) -> Option<Reconstruction> {
+        None
+    }
+    /// Log-probabilities `[batch, classes]` of `images`; `None` for models without a head.
+    fn log_probs(&self, _images: Tensor<4>) -> Option<Tensor<2>> {
+        None
+    }
+    /// The code of `images`: `[batch, code_size]` (see [`ArchKind::code_size`]).
+    fn encode(&self, images: Tensor<4>) -> Tensor<2>;
+    /// The weight pictures the model offers, named (`encoder`: the first layer; `decoder`: a
+    /// dense output layer), for images of `image` = `[c, h, w]`.
+    fn weight_tiles(&self, image: [usize; 3]) -> Result<Vec<LayerTiles>, TrainError>;
+    /// The model grown by one inner layer pair (new weights from the device's generator);
+    /// models that cannot grow are returned unchanged.
+    fn grow(self, _grow: &GrowSpec, _device: &Device) -> Net {
+        self.into()
+    }
+    /// The encoder with a new head of `classes` (the decoder is dropped); models that
+    /// classify already are returned unchanged.
+    fn into_classifier(self, _classes: usize, _device: &Device) -> Net {
+        self.into()
+    }
+    /// Only the head trains from now on; models without a pretrained encoder are unchanged.
+    fn freeze_encoder(self) -> Net {
+        self.into()
+    }
+    /// Forward pass and losses on a training batch of `stage`.
+    fn losses(&self, batch: &Batch, stage: &Stage) -> Result<StepLosses, TrainError>
+    where
+        Self: Sized,
+    {
+        crate::objective::stage_losses(self, batch, stage)
+    }
+    /// Test metrics of `stage` on `test` (batches of `batch_size`, input noise from
+    /// `noise_seed`), the model in validation mode on `device`.
+    fn evaluate(
+        &self,
+        test: &Arc<Prepared>,
+        stage: &Stage,
+        batch_size: usize,
+        noise_seed: u64,
+        device: &Device,
+    ) -> Result<TestMetrics, TrainError>
+    where
+        Self: Sized,
+    {
+        crate::measure::evaluate_stage(self, test, stage, batch_size, noise_seed, device)
+    }
+}
+
+/// [`Net`] is every kind at once: each call goes to the kind inside.
+impl ModelKind for Net {
+    fn reconstruct(&self, images: Tensor<4>) -> Option<Reconstruction> {
+        crate::each_net!(self, m => ModelKind::reconstruct(m, images))
+    }
+    fn log_probs(&self, images: Tensor<4>) -> Option<Tensor<2>> {
+        crate::each_net!(self, m => ModelKind::log_probs(m, images))
+    }
+    fn encode(&self, images: Tensor<4>) -> Tensor<2> {
+        crate::each_net!(self, m => ModelKind::encode(m, images))
+    }
+    fn weight_tiles(&self, image: [usize; 3]) -> Result<Vec<LayerTiles>, TrainError> {
+        crate::each_net!(self, m => ModelKind::weight_tiles(m, image))
+    }
+    fn grow(self, grow: &GrowSpec, device: &Device) -> Net {
+        crate::each_net!(self, m => ModelKind::grow(m, grow, device))
+    }
+    fn into_classifier(self, classes: usize, device: &Device) -> Net {
+        crate::each_net!(self, m => ModelKind::into_classifier(m, classes, device))
+    }
+    fn freeze_encoder(self) -> Net {
+        crate::each_net!(self, m => ModelKind::freeze_encoder(m))
+    }
+    fn losses(&self, batch: &Batch, stage: &Stage) -> Result<StepLosses, TrainError> {
+        crate::each_net!(self, m => ModelKind::losses(m, batch, stage))
+    }
+    fn evaluate(
+        &self,
+        test: &Arc<Prepared>,
+        stage: &Stage,
+        batch_size: usize,
+        noise_seed: u64,
+        device: &Device,
+    ) -> Result<TestMetrics, TrainError> {
+        crate::each_net!(self, m => ModelKind::evaluate(m, test, stage, batch_size, noise_seed, device))
+    }
+}

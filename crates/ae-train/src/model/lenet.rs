@@ -1,0 +1,107 @@
+//! LeNet-5 (the LeNet notebook): a classifier of its own, no pretraining; its first
+//! convolution's kernels drawn as tiles, its 84-d penultimate layer as the code.
+
+use std::fmt;
+
+use ae_data::NUM_CLASSES;
+use ae_models::{Classifies, LeNet5, LeNet5Config};
+use burn::tensor::{Device, Tensor};
+use serde::{Deserialize, Serialize};
+
+use super::{Arch, ArchKind, LayerTiles, ModelKind, Net, SpecKind, conv_kernels};
+use crate::error::{RecipeError, TrainError};
+use crate::recipe::Recipe;
+
+/// `[model] kind = "lenet"`: LeNet-5 for 1×32×32 images (no other keys).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LenetSpec {}
+
+/// LeNet-5.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LenetArch {
+    pub num_classes: usize,
+}
+
+/// Size of LeNet-5's penultimate layer, its code.
+const FEATURES: usize = 84;
+
+impl SpecKind for LenetSpec {
+    fn initial_arch(&self, recipe: &Recipe, input: [usize; 3]) -> Result<Arch, RecipeError> {
+        let [c, h, w] = input;
+        if c != 1 {
+            return Err(RecipeError::invalid(
+                "dataset",
+                format!(
+                    "LeNet-5 takes 1-channel images but {} has {c} channels",
+                    recipe.dataset
+                ),
+            ));
+        }
+        if (h, w) != (32, 32) {
+            return Err(RecipeError::invalid(
+                "resize",
+                format!(
+                    "LeNet-5 needs 32×32 images but {} has {h}×{w}; set resize = \"bilinear32\" or \"pad32\"",
+                    recipe.dataset
+                ),
+            ));
+        }
+        Ok(Arch::Lenet(LenetArch {
+            num_classes: NUM_CLASSES,
+        }))
+    }
+}
+
+impl ArchKind for LenetArch {
+    fn build(&self, device: &Device) -> Net {
+        Net::Lenet(
+            LeNet5Config::new()
+                .with_num_classes(self.num_classes)
+                .init(device),
+        )
+    }
+
+    fn kind_name(&self) -> &'static str {
+        "LeNet-5"
+    }
+
+    fn describe(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "LeNet-5, {} classes", self.num_classes)
+    }
+
+    fn code_size(&self) -> usize {
+        FEATURES
+    }
+
+    fn code_description(&self) -> String {
+        format!("LeNet-5's {FEATURES}-d penultimate layer")
+    }
+
+    fn forward_flops_per_sample(&self) -> u64 {
+        let dense = |i: usize, o: usize| 2 * (i * o) as u64;
+        // out_channels × out_h × out_w positions, each in_channels × k × k multiply-adds.
+        let conv = |cin: usize, cout: usize, k: usize, side_out: usize| {
+            2 * (cout * side_out * side_out * cin * k * k) as u64
+        };
+        conv(1, 6, 5, 28)
+            + conv(6, 16, 5, 10)
+            + dense(400, 120)
+            + dense(120, FEATURES)
+            + dense(FEATURES, self.num_classes)
+    }
+}
+
+impl ModelKind for LeNet5 {
+    fn log_probs(&self, images: Tensor<4>) -> Option<Tensor<2>> {
+        Some(Classifies::log_probs(self, images))
+    }
+
+    fn encode(&self, images: Tensor<4>) -> Tensor<2> {
+        self.features(images)
+    }
+
+    fn weight_tiles(&self, _image: [usize; 3]) -> Result<Vec<LayerTiles>, TrainError> {
+        Ok(vec![("encoder", conv_kernels(self.conv1.weight.val())?)])
+    }
+}

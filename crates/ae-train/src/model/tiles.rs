@@ -1,0 +1,182 @@
+//! Weights as pictures' raw material: a layer's weights as equal-sized tiles (a dense unit as
+//! an image, a conv kernel as a small tile), kept between stages in a small binary file so the
+//! change of a layer over training can be drawn. Drawing them is `ae-report`'s job.
+
+use std::path::Path;
+
+use burn::tensor::Tensor;
+
+use crate::error::TrainError;
+use crate::readback::read_f32;
+use crate::files::write_atomic;
+
+/// A named layer's tiles: `encoder` (the first layer) or `decoder` (a dense output layer).
+pub type LayerTiles = (&'static str, Tiles);
+
+/// Equal-sized images, each `channels × height × width` (CHW order).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tiles {
+    pub channels: usize,
+    pub height: usize,
+    pub width: usize,
+    pub tiles: Vec<Vec<f32>>,
+}
+
+impl Tiles {
+    /// Tile-wise difference `self - other`; `None` when the shapes differ.
+    pub fn difference(&self, other: &Tiles) -> Option<Tiles> {
+        if (self.channels, self.height, self.width, self.tiles.len())
+            != (other.channels, other.height, other.width, other.tiles.len())
+        {
+            return None;
+        }
+        Some(Tiles {
+            channels: self.channels,
+            height: self.height,
+            width: self.width,
+            tiles: self
+                .tiles
+                .iter()
+                .zip(&other.tiles)
+                .map(|(a, b)| a.iter().zip(b).map(|(x, y)| x - y).collect())
+                .collect(),
+        })
+    }
+
+    /// Saves the tiles: a one-line JSON header, then the values as little-endian f32.
+    pub fn save(&self, path: &Path) -> Result<(), TrainError> {
+        let header = format!(
+            "{{\"channels\":{},\"height\":{},\"width\":{},\"count\":{}}}\n",
+            self.channels,
+            self.height,
+            self.width,
+            self.tiles.len()
+        );
+        let mut bytes = header.into_bytes();
+        for v in self.tiles.iter().flatten() {
+            bytes.extend_from_slice(&v.to_le_bytes());
+        }
+        write_atomic(path, &bytes)
+    }
+
+    /// Reads tiles written by [`Tiles::save`].
+    pub fn load(path: &Path) -> Result<Tiles, TrainError> {
+        let bytes = std::fs::read(path).map_err(|e| TrainError::io(path, "cannot read", e))?;
+        let bad = |message: &str| TrainError::RunFolder {
+            path: path.to_path_buf(),
+            message: message.to_string(),
+        };
+        let newline = bytes
+            .iter()
+            .position(|&b| b == b'\n')
+            .ok_or_else(|| bad("tile file has no header line"))?;
+        let header: serde_json::Value = serde_json::from_slice(&bytes[..newline])
+            .map_err(|_| bad("tile file header is not JSON"))?;
+        let field = |k: &str| {
+            header[k]
+                .as_u64()
+                .map(|v| v as usize)
+                .ok_or_else(|| bad("tile file header lacks a size"))
+        };
+        let (channels, height, width, count) = (
+            field("channels")?,
+            field("height")?,
+            field("width")?,
+            field("count")?,
+        );
+        let per = channels * height * width;
+        let body = &bytes[newline + 1..];
+        if body.len() != per * count * 4 {
+            return Err(bad("tile file is truncated or too long for its header"));
+        }
+        let values: Vec<f32> = body
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect();
+        Ok(Tiles {
+            channels,
+            height,
+            width,
+            tiles: values.chunks(per.max(1)).map(<[f32]>::to_vec).collect(),
+        })
+    }
+}
+
+/// Dense weight `[d_input, units]` as one image per unit (column).
+pub fn dense_columns(weight: Tensor<2>, image: [usize; 3]) -> Result<Tiles, TrainError> {
+    let [d_input, units] = weight.dims();
+    let values = read_f32(weight)?;
+    let [c, h, w] = image;
+    if c * h * w != d_input {
+        return Err(TrainError::InvalidOption(format!(
+            "first-layer weight has {d_input} inputs, images have {c}×{h}×{w}"
+        )));
+    }
+    Ok(Tiles {
+        channels: c,
+        height: h,
+        width: w,
+        tiles: (0..units)
+            .map(|j| (0..d_input).map(|i| values[i * units + j]).collect())
+            .collect(),
+    })
+}
+
+/// Dense weight `[units, d_output]` as one image per unit (row).
+pub fn dense_rows(weight: Tensor<2>, image: [usize; 3]) -> Result<Tiles, TrainError> {
+    let [units, d_output] = weight.dims();
+    let values = read_f32(weight)?;
+    let [c, h, w] = image;
+    if c * h * w != d_output {
+        return Err(TrainError::InvalidOption(format!(
+            "output-layer weight has {d_output} outputs, images have {c}×{h}×{w}"
+        )));
+    }
+    Ok(Tiles {
+        channels: c,
+        height: h,
+        width: w,
+        tiles: values
+            .chunks(d_output)
+            .take(units)
+            .map(<[f32]>::to_vec)
+            .collect(),
+    })
+}
+
+/// Conv weight `[out, in, k, k]` as one tile per output channel (in = 1 grey, 3 RGB).
+pub fn conv_kernels(weight: Tensor<4>) -> Result<Tiles, TrainError> {
+    let [out, inp, kh, kw] = weight.dims();
+    let values = read_f32(weight)?;
+    Ok(Tiles {
+        channels: inp,
+        height: kh,
+        width: kw,
+        tiles: values
+            .chunks(inp * kh * kw)
+            .take(out)
+            .map(<[f32]>::to_vec)
+            .collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tiles_round_trip_through_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.tiles");
+        let tiles = Tiles {
+            channels: 3,
+            height: 1,
+            width: 2,
+            tiles: vec![vec![0.5, -1.0, 2.0, 3.0, 4.0, 5.0]; 3],
+        };
+        tiles.save(&path).unwrap();
+        assert_eq!(Tiles::load(&path).unwrap(), tiles);
+        let diff = tiles.difference(&tiles).unwrap();
+        assert!(diff.tiles.iter().flatten().all(|&v| v == 0.0));
+    }
+}
