@@ -95,6 +95,40 @@ impl Scratch {
         std::fs::create_dir_all(&dir).expect("create dir");
         dir
     }
+
+    /// Runs [`quick_train_args`] with `ae`, asserts success and returns the run folder.
+    pub fn train_quick(
+        &self,
+        recipe: &str,
+        limit: &str,
+        test_limit: &str,
+        extra: &[&str],
+    ) -> PathBuf {
+        let stdout = self.ae_ok(&quick_train_args(recipe, limit, test_limit, extra));
+        run_folder(&stdout, self.path())
+    }
+}
+
+/// `train RECIPE --epochs 1 --limit LIMIT --test-limit TEST_LIMIT` followed by `extra`: the
+/// arguments of a quick one-epoch run on a subset.
+pub fn quick_train_args<'a>(
+    recipe: &'a str,
+    limit: &'a str,
+    test_limit: &'a str,
+    extra: &[&'a str],
+) -> Vec<&'a str> {
+    let mut args = vec![
+        "train",
+        recipe,
+        "--epochs",
+        "1",
+        "--limit",
+        limit,
+        "--test-limit",
+        test_limit,
+    ];
+    args.extend_from_slice(extra);
+    args
 }
 
 /// The run folder named by the `run: <folder>` line that ends `ae train`'s output, resolved
@@ -247,14 +281,10 @@ pub fn write_cifar(dir: &Path, per_file: usize) {
         state ^= state << 17;
         (state >> 32) as u32
     };
-    let files = [
-        "data_batch_1.bin",
-        "data_batch_2.bin",
-        "data_batch_3.bin",
-        "data_batch_4.bin",
-        "data_batch_5.bin",
-        "test_batch.bin",
-    ];
+    // data_batch_1.bin .. data_batch_5.bin, then test_batch.bin.
+    let files = (1..=5)
+        .map(|i| format!("data_batch_{i}.bin"))
+        .chain(["test_batch.bin".to_string()]);
     for name in files {
         let mut bytes = Vec::with_capacity(per_file * 3073);
         for i in 0..per_file {

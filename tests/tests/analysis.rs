@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use ae_e2e::{Scratch, assert_clean_failure, read_json, run_folder};
+use ae_e2e::{Scratch, assert_clean_failure, read_json};
 
 /// Writes a grey 28 × 28 PNG: a white vertical stroke (a "1") on black.
 fn write_stroke_png(path: &Path) {
@@ -27,18 +27,7 @@ fn write_stroke_png(path: &Path) {
 #[test]
 fn the_analysis_commands_work_on_a_trained_run_and_fail_in_one_line() {
     let scratch = Scratch::new();
-    let stdout = scratch.ae_ok(&[
-        "train",
-        "stacked-mnist",
-        "--epochs",
-        "1",
-        "--limit",
-        "500",
-        "--test-limit",
-        "200",
-        "--quiet",
-    ]);
-    let run = run_folder(&stdout, scratch.path());
+    let run = scratch.train_quick("stacked-mnist", "500", "200", &["--quiet"]);
     let run_arg = run.to_str().unwrap();
 
     // embed: the autoencoder's 256-d code, PCA by default.

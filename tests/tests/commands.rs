@@ -1,6 +1,6 @@
 //! `ae` with no arguments, `ae datasets`, `ae bench`, and resuming an interrupted run.
 
-use ae_e2e::{Scratch, assert_complete_run, read_json, run_folder, write_cifar};
+use ae_e2e::{Scratch, assert_complete_run, quick_train_args, read_json, run_folder, write_cifar};
 
 #[test]
 fn train_without_a_recipe_uses_the_built_in_default_from_any_folder() {
@@ -159,18 +159,7 @@ fn bench_json_has_one_row_per_recipe_and_stage() {
 #[test]
 fn an_interrupted_run_resumes_to_the_same_result_as_an_uninterrupted_one() {
     let scratch = Scratch::new();
-    let common = [
-        "stacked-mnist",
-        "--epochs",
-        "1",
-        "--limit",
-        "400",
-        "--test-limit",
-        "500",
-        "--quiet",
-    ];
-    let mut args = vec!["train"];
-    args.extend_from_slice(&common);
+    let mut args = quick_train_args("stacked-mnist", "400", "500", &["--quiet"]);
     let whole = run_folder(&scratch.ae_ok(&args), scratch.path());
 
     // 5 steps into stage 1 (4 steps per epoch): stage 2 has begun.

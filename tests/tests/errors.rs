@@ -9,60 +9,78 @@ fn write_recipe(scratch: &Scratch, name: &str, text: &str) -> String {
     path.to_str().unwrap().to_string()
 }
 
-fn lenet_recipe() -> String {
-    std::fs::read_to_string(models_dir().join("lenet-mnist.toml")).unwrap()
+/// Runs `ae` with `args` in a fresh scratch folder and asserts it fails cleanly naming each of
+/// `needles`.
+fn assert_ae_fails(args: &[&str], needles: &[&str]) {
+    let scratch = Scratch::new();
+    assert_clean_failure(&scratch.ae(args), needles);
+}
+
+/// Trains `models/<base>.toml` with `from` replaced by `to`, written as `file`, and asserts it
+/// fails cleanly naming each of `needles`.
+fn assert_edited_recipe_fails(base: &str, from: &str, to: &str, file: &str, needles: &[&str]) {
+    let scratch = Scratch::new();
+    let text = std::fs::read_to_string(models_dir().join(format!("{base}.toml")))
+        .unwrap()
+        .replace(from, to);
+    let recipe = write_recipe(&scratch, file, &text);
+    let out = scratch.ae(&["train", &recipe]);
+    assert_clean_failure(&out, needles);
 }
 
 #[test]
 fn an_unknown_key_is_named_with_its_line() {
-    let scratch = Scratch::new();
-    let text = lenet_recipe().replace("batch_size = 100", "batch_size = 100\nbatch_sise = 10");
-    let recipe = write_recipe(&scratch, "typo.toml", &text);
-    let out = scratch.ae(&["train", &recipe]);
-    assert_clean_failure(&out, &["typo.toml", "batch_sise", "line"]);
+    assert_edited_recipe_fails(
+        "lenet-mnist",
+        "batch_size = 100",
+        "batch_size = 100\nbatch_sise = 10",
+        "typo.toml",
+        &["typo.toml", "batch_sise", "line"],
+    );
 }
 
 #[test]
 fn zero_epochs_in_a_recipe_names_the_key() {
-    let scratch = Scratch::new();
-    let text = lenet_recipe().replace("epochs = 10", "epochs = 0");
-    let recipe = write_recipe(&scratch, "zero.toml", &text);
-    let out = scratch.ae(&["train", &recipe]);
-    assert_clean_failure(&out, &["stages[0].epochs", "is 0"]);
+    assert_edited_recipe_fails(
+        "lenet-mnist",
+        "epochs = 10",
+        "epochs = 0",
+        "zero.toml",
+        &["stages[0].epochs", "is 0"],
+    );
 }
 
 #[test]
 fn a_head_that_does_not_fit_the_encoder_names_both_sizes() {
-    let scratch = Scratch::new();
-    let text = std::fs::read_to_string(models_dir().join("stacked-mnist.toml"))
-        .unwrap()
-        .replace("input = 256", "input = 400");
-    let recipe = write_recipe(&scratch, "head.toml", &text);
-    let out = scratch.ae(&["train", &recipe]);
-    assert_clean_failure(&out, &["stages[2].head.input", "400", "256"]);
+    assert_edited_recipe_fails(
+        "stacked-mnist",
+        "input = 256",
+        "input = 400",
+        "head.toml",
+        &["stages[2].head.input", "400", "256"],
+    );
 }
 
 #[test]
 fn an_unknown_dataset_in_a_recipe_lists_the_known_ones() {
-    let scratch = Scratch::new();
-    let text = lenet_recipe().replace("dataset = \"mnist-mini\"", "dataset = \"svhn\"");
-    let recipe = write_recipe(&scratch, "svhn.toml", &text);
-    let out = scratch.ae(&["train", &recipe]);
-    assert_clean_failure(&out, &["svhn", "mnist-mini"]);
+    assert_edited_recipe_fails(
+        "lenet-mnist",
+        "dataset = \"mnist-mini\"",
+        "dataset = \"svhn\"",
+        "svhn.toml",
+        &["svhn", "mnist-mini"],
+    );
 }
 
 #[test]
 fn an_unknown_conv_output_activation_names_the_value_and_the_choices() {
-    let scratch = Scratch::new();
-    let text = std::fs::read_to_string(models_dir().join("conv-ae-fashion-mnist-sigmoid.toml"))
-        .unwrap()
-        .replace(
-            "output_activation = \"sigmoid\"",
-            "output_activation = \"softplus\"",
-        );
-    let recipe = write_recipe(&scratch, "output.toml", &text);
-    let out = scratch.ae(&["train", &recipe]);
-    assert_clean_failure(&out, &["output.toml", "softplus", "sigmoid", "identity"]);
+    assert_edited_recipe_fails(
+        "conv-ae-fashion-mnist-sigmoid",
+        "output_activation = \"sigmoid\"",
+        "output_activation = \"softplus\"",
+        "output.toml",
+        &["output.toml", "softplus", "sigmoid", "identity"],
+    );
 }
 
 #[test]
@@ -149,13 +167,6 @@ fn a_file_whose_digest_matches_no_published_one_is_refused_without_the_flag() {
 }
 
 #[test]
-fn a_dataset_with_another_image_shape_is_refused_before_training() {
-    let scratch = Scratch::new();
-    let out = scratch.ae(&["train", "lenet-mnist", "--dataset", "cifar10", "--offline"]);
-    assert_clean_failure(&out, &["LeNet-5", "3 channels"]);
-}
-
-#[test]
 fn eval_of_a_folder_that_is_no_run_is_refused() {
     let scratch = Scratch::new();
     let not_a_run = scratch.subdir("not-a-run");
@@ -166,17 +177,27 @@ fn eval_of_a_folder_that_is_no_run_is_refused() {
 }
 
 #[test]
+fn a_dataset_with_another_image_shape_is_refused_before_training() {
+    assert_ae_fails(
+        &["train", "lenet-mnist", "--dataset", "cifar10", "--offline"],
+        &["LeNet-5", "3 channels"],
+    );
+}
+
+#[test]
 fn a_recipe_that_is_not_there_lists_the_built_in_ones() {
-    let scratch = Scratch::new();
-    let out = scratch.ae(&["train", "nope.toml"]);
-    assert_clean_failure(&out, &["nope.toml", "not found", "lenet-mnist"]);
+    assert_ae_fails(
+        &["train", "nope.toml"],
+        &["nope.toml", "not found", "lenet-mnist"],
+    );
 }
 
 #[test]
 fn resume_refuses_overrides() {
-    let scratch = Scratch::new();
-    let out = scratch.ae(&["train", "--resume", "runs/x", "--epochs", "3"]);
-    assert_clean_failure(&out, &["--resume", "cannot be changed"]);
+    assert_ae_fails(
+        &["train", "--resume", "runs/x", "--epochs", "3"],
+        &["--resume", "cannot be changed"],
+    );
 }
 
 #[test]

@@ -79,121 +79,73 @@ fn train_and_eval(recipe: &str, stages: usize, extra: &[&str]) {
     assert!(text.contains(&expected), "{expected:?} not in:\n{text}");
 }
 
-#[test]
-fn stacked_mnist() {
-    train_and_eval("stacked-mnist", 3, &["--limit", "300"]);
+/// Where a recipe's data comes from.
+enum Data {
+    /// The bundled `mnist-mini`: no data options.
+    Bundled,
+    /// A Fashion-MNIST folder in the real format (the bundled digits under Fashion-MNIST's
+    /// names): `--data-dir <it> --accept-unverified`.
+    FashionLookalike,
+    /// Generated CIFAR-10 files with this many records each: `--data-dir <it>`.
+    Cifar(usize),
 }
 
-#[test]
-fn stacked_mnist_adam() {
-    train_and_eval("stacked-mnist-adam", 3, &["--limit", "300"]);
-}
-
-#[test]
-fn stacked_mnist_end_to_end() {
-    train_and_eval("stacked-mnist-end-to-end", 3, &["--limit", "300"]);
-}
-
-#[test]
-fn stacked_fashion_mnist_on_files_in_the_real_format() {
+/// [`train_and_eval`] with the `subset` arguments, then the options of `data`.
+fn train_and_eval_on(recipe: &str, stages: usize, data: Data, subset: &[&str]) {
     let scratch = Scratch::new();
-    let data = scratch.subdir("fashion");
-    write_fashion_lookalike(&data);
-    let data = data.to_str().unwrap().to_string();
-    train_and_eval(
-        "stacked-fashion-mnist",
-        3,
-        &["--limit", "300", "--data-dir", &data, "--accept-unverified"],
-    );
+    let data_args: Vec<String> = match data {
+        Data::Bundled => Vec::new(),
+        Data::FashionLookalike => {
+            let dir = scratch.subdir("fashion");
+            write_fashion_lookalike(&dir);
+            let dir = dir.to_str().unwrap().to_string();
+            vec!["--data-dir".into(), dir, "--accept-unverified".into()]
+        }
+        Data::Cifar(per_file) => {
+            let dir = scratch.subdir("cifar");
+            write_cifar(&dir, per_file);
+            vec!["--data-dir".into(), dir.to_str().unwrap().to_string()]
+        }
+    };
+    let mut args = subset.to_vec();
+    args.extend(data_args.iter().map(String::as_str));
+    train_and_eval(recipe, stages, &args);
 }
 
-#[test]
-fn denoising_sparse_mnist() {
-    train_and_eval("denoising-sparse-mnist", 2, &["--limit", "300"]);
+/// One test per recipe: `test_name: "recipe", stages, data, [subset arguments];`.
+macro_rules! recipe_tests {
+    ($($test:ident: $recipe:literal, $stages:literal, $data:expr, [$($arg:literal),*];)*) => {
+        $(
+            #[test]
+            fn $test() {
+                train_and_eval_on($recipe, $stages, $data, &[$($arg),*]);
+            }
+        )*
+    };
 }
 
-#[test]
-fn denoising_sparse_mnist_kl() {
-    train_and_eval("denoising-sparse-mnist-kl", 2, &["--limit", "300"]);
-}
-
-#[test]
-fn denoising_sparse_mnist_kl_tuned() {
-    train_and_eval("denoising-sparse-mnist-kl-tuned", 2, &["--limit", "300"]);
-}
-
-#[test]
-fn denoising_sparse_mnist_l1_scaled() {
-    train_and_eval("denoising-sparse-mnist-l1-scaled", 2, &["--limit", "300"]);
-}
-
-#[test]
-fn lenet_mnist() {
-    train_and_eval("lenet-mnist", 1, &["--limit", "300", "--test-limit", "500"]);
-}
-
-#[test]
-fn lenet_mnist_adam() {
-    train_and_eval(
-        "lenet-mnist-adam",
-        1,
-        &["--limit", "300", "--test-limit", "500"],
-    );
-}
-
-#[test]
-fn conv_ae_cifar10_on_generated_cifar_files() {
-    let scratch = Scratch::new();
-    let data = scratch.subdir("cifar");
-    write_cifar(&data, 20);
-    let data = data.to_str().unwrap().to_string();
-    train_and_eval(
-        "conv-ae-cifar10",
-        2,
-        &["--limit", "48", "--test-limit", "20", "--data-dir", &data],
-    );
-}
-
-#[test]
-fn conv_ae_fashion_mnist_on_files_in_the_real_format() {
-    let scratch = Scratch::new();
-    let data = scratch.subdir("fashion");
-    write_fashion_lookalike(&data);
-    let data = data.to_str().unwrap().to_string();
-    train_and_eval(
-        "conv-ae-fashion-mnist",
-        2,
-        &[
-            "--limit",
-            "48",
-            "--test-limit",
-            "30",
-            "--data-dir",
-            &data,
-            "--accept-unverified",
-        ],
-    );
-}
-
-#[test]
-fn conv_ae_fashion_mnist_sigmoid_on_files_in_the_real_format() {
-    let scratch = Scratch::new();
-    let data = scratch.subdir("fashion");
-    write_fashion_lookalike(&data);
-    let data = data.to_str().unwrap().to_string();
-    train_and_eval(
-        "conv-ae-fashion-mnist-sigmoid",
-        2,
-        &[
-            "--limit",
-            "48",
-            "--test-limit",
-            "30",
-            "--data-dir",
-            &data,
-            "--accept-unverified",
-        ],
-    );
+recipe_tests! {
+    stacked_mnist: "stacked-mnist", 3, Data::Bundled, ["--limit", "300"];
+    stacked_mnist_adam: "stacked-mnist-adam", 3, Data::Bundled, ["--limit", "300"];
+    stacked_mnist_end_to_end: "stacked-mnist-end-to-end", 3, Data::Bundled, ["--limit", "300"];
+    stacked_fashion_mnist_on_files_in_the_real_format:
+        "stacked-fashion-mnist", 3, Data::FashionLookalike, ["--limit", "300"];
+    denoising_sparse_mnist: "denoising-sparse-mnist", 2, Data::Bundled, ["--limit", "300"];
+    denoising_sparse_mnist_kl: "denoising-sparse-mnist-kl", 2, Data::Bundled, ["--limit", "300"];
+    denoising_sparse_mnist_kl_tuned:
+        "denoising-sparse-mnist-kl-tuned", 2, Data::Bundled, ["--limit", "300"];
+    denoising_sparse_mnist_l1_scaled:
+        "denoising-sparse-mnist-l1-scaled", 2, Data::Bundled, ["--limit", "300"];
+    lenet_mnist: "lenet-mnist", 1, Data::Bundled, ["--limit", "300", "--test-limit", "500"];
+    lenet_mnist_adam:
+        "lenet-mnist-adam", 1, Data::Bundled, ["--limit", "300", "--test-limit", "500"];
+    conv_ae_cifar10_on_generated_cifar_files:
+        "conv-ae-cifar10", 2, Data::Cifar(20), ["--limit", "48", "--test-limit", "20"];
+    conv_ae_fashion_mnist_on_files_in_the_real_format:
+        "conv-ae-fashion-mnist", 2, Data::FashionLookalike, ["--limit", "48", "--test-limit", "30"];
+    conv_ae_fashion_mnist_sigmoid_on_files_in_the_real_format:
+        "conv-ae-fashion-mnist-sigmoid", 2, Data::FashionLookalike,
+        ["--limit", "48", "--test-limit", "30"];
 }
 
 #[test]
@@ -224,22 +176,12 @@ fn every_recipe_in_models_is_tested_here() {
 #[test]
 fn the_run_folder_records_the_overrides() {
     let scratch = Scratch::new();
-    let stdout = scratch.ae_ok(&[
-        "train",
+    let run = scratch.train_quick(
         "lenet-mnist",
-        "--epochs",
-        "1",
-        "--limit",
         "200",
-        "--test-limit",
         "100",
-        "--seed",
-        "7",
-        "--quiet",
-        "--out",
-        "elsewhere",
-    ]);
-    let run = run_folder(&stdout, scratch.path());
+        &["--seed", "7", "--quiet", "--out", "elsewhere"],
+    );
     assert!(
         run.starts_with(scratch.path().join("elsewhere")),
         "{}",

@@ -44,21 +44,22 @@ fn json(stdout: &str) -> Value {
     serde_json::from_str(stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"))
 }
 
+/// `eval --weights FILE --recipe RECIPE` followed by `extra`.
+fn eval_weights_args<'a>(file: &'a Path, recipe: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["eval", "--weights", text(file), "--recipe", recipe];
+    args.extend_from_slice(extra);
+    args
+}
+
+/// Runs [`eval_weights_args`] with `ae`, asserts success and returns stdout.
+fn eval_weights(scratch: &Scratch, file: &Path, recipe: &str, extra: &[&str]) -> String {
+    scratch.ae_ok(&eval_weights_args(file, recipe, extra))
+}
+
 #[test]
 fn an_exported_run_evaluates_to_the_runs_own_accuracy() {
     let scratch = Scratch::new();
-    let out = scratch.ae_ok(&[
-        "train",
-        "lenet-mnist",
-        "--epochs",
-        "1",
-        "--limit",
-        "600",
-        "--test-limit",
-        "300",
-        "-q",
-    ]);
-    let run = run_folder(&out, scratch.path());
+    let run = scratch.train_quick("lenet-mnist", "600", "300", &["-q"]);
     let run_eval = json(&scratch.ae_ok(&["eval", text(&run), "--json"]));
 
     let file = scratch.path().join("lenet.safetensors");
@@ -75,16 +76,12 @@ fn an_exported_run_evaluates_to_the_runs_own_accuracy() {
     assert_eq!(metadata["architecture"], "LeNet-5, 10 classes");
     assert_eq!(metadata["resize"], "\"bilinear32\"");
 
-    let weights_eval = json(&scratch.ae_ok(&[
-        "eval",
-        "--weights",
-        text(&file),
-        "--recipe",
+    let weights_eval = json(&eval_weights(
+        &scratch,
+        &file,
         "lenet-mnist",
-        "--test-limit",
-        "300",
-        "--json",
-    ]));
+        &["--test-limit", "300", "--json"],
+    ));
     assert_eq!(weights_eval["format"], "safetensors");
     assert_eq!(weights_eval["stage"], 1);
     assert_eq!(weights_eval["samples"], 300);
@@ -99,18 +96,7 @@ fn an_exported_run_evaluates_to_the_runs_own_accuracy() {
 #[test]
 fn a_greedy_stacked_run_exports_its_classifier_and_the_notebook_autoencoders_evaluate() {
     let scratch = Scratch::new();
-    let out = scratch.ae_ok(&[
-        "train",
-        "stacked-mnist",
-        "--epochs",
-        "1",
-        "--limit",
-        "300",
-        "--test-limit",
-        "200",
-        "-q",
-    ]);
-    let run = run_folder(&out, scratch.path());
+    let run = scratch.train_quick("stacked-mnist", "300", "200", &["-q"]);
     let file = scratch.path().join("classifier.safetensors");
     scratch.ae_ok(&[
         "export",
@@ -126,16 +112,12 @@ fn a_greedy_stacked_run_exports_its_classifier_and_the_notebook_autoencoders_eva
     assert_eq!(shape(&header, "classifier.0.weight"), [10, 256]);
     assert_eq!(header["__metadata__"]["stage"], "3");
     let run_eval = json(&scratch.ae_ok(&["eval", text(&run), "--last", "--json"]));
-    let weights_eval = json(&scratch.ae_ok(&[
-        "eval",
-        "--weights",
-        text(&file),
-        "--recipe",
+    let weights_eval = json(&eval_weights(
+        &scratch,
+        &file,
         "stacked-mnist",
-        "--test-limit",
-        "200",
-        "--json",
-    ]));
+        &["--test-limit", "200", "--json"],
+    ));
     assert_eq!(weights_eval["stage"], 3);
     assert_eq!(weights_eval["test_accuracy"], run_eval["test_accuracy"]);
 
@@ -152,16 +134,12 @@ fn a_greedy_stacked_run_exports_its_classifier_and_the_notebook_autoencoders_eva
             "dense autoencoder 784-400-256-400-784",
         ),
     ] {
-        let report = json(&scratch.ae_ok(&[
-            "eval",
-            "--weights",
-            text(&pytorch_fixture(name)),
-            "--recipe",
+        let report = json(&eval_weights(
+            &scratch,
+            &pytorch_fixture(name),
             "stacked-mnist",
-            "--test-limit",
-            "100",
-            "--json",
-        ]));
+            &["--test-limit", "100", "--json"],
+        ));
         assert_eq!(report["stage"], stage, "{name}");
         assert_eq!(report["architecture"], arch, "{name}");
         assert_eq!(report["kind"], "reconstruction", "{name}");
@@ -169,15 +147,11 @@ fn a_greedy_stacked_run_exports_its_classifier_and_the_notebook_autoencoders_eva
         let mse = report["test_mse"].as_f64().expect("mse");
         assert!((0.05..0.5).contains(&mse), "{name}: MSE {mse}");
     }
-    let out = scratch.ae(&[
-        "eval",
-        "--weights",
-        text(&pytorch_fixture("autoencoder-784-400-784.pth")),
-        "--recipe",
+    let out = scratch.ae(&eval_weights_args(
+        &pytorch_fixture("autoencoder-784-400-784.pth"),
         "stacked-mnist",
-        "--stage",
-        "2",
-    ]);
+        &["--stage", "2"],
+    ));
     assert_clean_failure(
         &out,
         &["missing key 'decoder.2.bias' (expected shape [784])"],
@@ -190,19 +164,12 @@ fn a_conv_autoencoder_run_exports_its_classifier() {
     let data = scratch.subdir("data");
     write_fashion_lookalike(&data.join("fashion-mnist"));
     let data_args = ["--data-dir", text(&data), "--accept-unverified"];
-    let mut args = vec![
-        "train",
+    let run = scratch.train_quick(
         "conv-ae-fashion-mnist",
-        "--epochs",
-        "1",
-        "--limit",
         "64",
-        "--test-limit",
         "64",
-        "-q",
-    ];
-    args.extend(data_args);
-    let run = run_folder(&scratch.ae_ok(&args), scratch.path());
+        &[&["-q"][..], &data_args[..]].concat(),
+    );
     let file = scratch.path().join("conv.safetensors");
     scratch.ae_ok(&["export", text(&run), "--out", text(&file)]);
     let header = safetensors_header(&file);
@@ -213,18 +180,12 @@ fn a_conv_autoencoder_run_exports_its_classifier() {
     let mut args = vec!["eval", text(&run), "--json"];
     args.extend(data_args);
     let run_eval = json(&scratch.ae_ok(&args));
-    let mut args = vec![
-        "eval",
-        "--weights",
-        text(&file),
-        "--recipe",
+    let weights_eval = json(&eval_weights(
+        &scratch,
+        &file,
         "conv-ae-fashion-mnist",
-        "--test-limit",
-        "64",
-        "--json",
-    ];
-    args.extend(data_args);
-    let weights_eval = json(&scratch.ae_ok(&args));
+        &[&["--test-limit", "64", "--json"][..], &data_args[..]].concat(),
+    ));
     assert_eq!(weights_eval["stage"], 2);
     assert_eq!(weights_eval["test_accuracy"], run_eval["test_accuracy"]);
 }
@@ -233,24 +194,17 @@ fn a_conv_autoencoder_run_exports_its_classifier() {
 fn a_pytorch_trained_lenet_evaluates_to_pytorchs_own_accuracy() {
     let reference = read_json(&fixture("lenet-mnist-mini-pytorch.json"));
     let scratch = Scratch::new();
-    let report = json(&scratch.ae_ok(&[
-        "eval",
-        "--weights",
-        text(&fixture("lenet-mnist-mini-pytorch.pth")),
-        "--recipe",
+    let weights = fixture("lenet-mnist-mini-pytorch.pth");
+    let report = json(&eval_weights(
+        &scratch,
+        &weights,
         "lenet-mnist",
-        "--json",
-    ]));
+        &["--json"],
+    ));
     assert_eq!(report["format"], "PyTorch");
     assert_eq!(report["samples"], reference["samples"]);
     assert_eq!(report["test_accuracy"], reference["test_accuracy"]);
-    let out = scratch.ae_ok(&[
-        "eval",
-        "--weights",
-        text(&fixture("lenet-mnist-mini-pytorch.pth")),
-        "--recipe",
-        "lenet-mnist",
-    ]);
+    let out = eval_weights(&scratch, &weights, "lenet-mnist", &[]);
     assert!(out.contains("test accuracy: 91.35% (1827/2000)"), "{out}");
 }
 
@@ -277,34 +231,33 @@ fn train_init_starts_the_first_stage_from_pytorch_weights() {
     let recipe = scratch.path().join("still.toml");
     std::fs::write(&recipe, STILL_AUTOENCODER).expect("write recipe");
     let init = pytorch_fixture("autoencoder-784-400-784.pth");
-    let out = scratch.ae_ok(&[
-        "train",
-        text(&recipe),
-        "--init",
-        text(&init),
-        "--limit",
-        "200",
-        "--test-limit",
-        "200",
-        "-q",
-    ]);
-    let run = run_folder(&out, scratch.path());
+    // Trains the recipe file as it is at the call, from the notebook's autoencoder.
+    let train_from_init = || {
+        scratch.ae_ok(&[
+            "train",
+            text(&recipe),
+            "--init",
+            text(&init),
+            "--limit",
+            "200",
+            "--test-limit",
+            "200",
+            "-q",
+        ])
+    };
+    let run = run_folder(&train_from_init(), scratch.path());
     let manifest = read_json(&run.join("manifest.json"));
     assert_eq!(manifest["init_weights"], text(&init));
     let metrics = read_json(&run.join("metrics.json"));
     let trained_mse = metrics["epochs"][0]["test_loss"]
         .as_f64()
         .expect("test loss");
-    let init_mse = json(&scratch.ae_ok(&[
-        "eval",
-        "--weights",
-        text(&init),
-        "--recipe",
+    let init_mse = json(&eval_weights(
+        &scratch,
+        &init,
         text(&recipe),
-        "--test-limit",
-        "200",
-        "--json",
-    ]))["test_mse"]
+        &["--test-limit", "200", "--json"],
+    ))["test_mse"]
         .as_f64()
         .expect("mse");
     assert!(
@@ -318,17 +271,7 @@ fn train_init_starts_the_first_stage_from_pytorch_weights() {
         "name = \"classifier\"\nkind = \"classification\"",
     );
     std::fs::write(&recipe, classify).expect("write recipe");
-    scratch.ae_ok(&[
-        "train",
-        text(&recipe),
-        "--init",
-        text(&init),
-        "--limit",
-        "200",
-        "--test-limit",
-        "200",
-        "-q",
-    ]);
+    train_from_init();
 }
 
 #[test]
@@ -336,22 +279,20 @@ fn bad_weights_files_fail_with_one_line() {
     let scratch = Scratch::new();
     let notes = scratch.path().join("notes.pth");
     std::fs::write(&notes, "not weights\n").expect("write");
-    let out = scratch.ae(&["eval", "--weights", text(&notes), "--recipe", "lenet-mnist"]);
+    let out = scratch.ae(&eval_weights_args(&notes, "lenet-mnist", &[]));
     assert_clean_failure(&out, &["notes.pth", "neither a PyTorch file"]);
 
     let bytes = std::fs::read(pytorch_fixture("lenet5.pth")).expect("read");
     let cut = scratch.path().join("cut.pth");
     std::fs::write(&cut, &bytes[..bytes.len() / 2]).expect("write");
-    let out = scratch.ae(&["eval", "--weights", text(&cut), "--recipe", "lenet-mnist"]);
+    let out = scratch.ae(&eval_weights_args(&cut, "lenet-mnist", &[]));
     assert_clean_failure(&out, &["cut.pth", "truncated or corrupt PyTorch file"]);
 
-    let out = scratch.ae(&[
-        "eval",
-        "--weights",
-        text(&pytorch_fixture("lenet5.pth")),
-        "--recipe",
+    let out = scratch.ae(&eval_weights_args(
+        &pytorch_fixture("lenet5.pth"),
         "stacked-mnist",
-    ]);
+        &[],
+    ));
     assert_clean_failure(
         &out,
         &[

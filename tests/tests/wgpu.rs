@@ -9,26 +9,18 @@
 //! mesa-vulkan-drivers libvulkan1`), LeNet trains a few steps on it; where none exists the
 //! binary must say so in one line and point to the CPU backend.
 
-use ae_e2e::{Scratch, assert_clean_failure, assert_complete_run, run_folder};
+use ae_e2e::{Scratch, assert_clean_failure, assert_complete_run, quick_train_args, run_folder};
 
 #[test]
 #[ignore = "needs `cargo build --release --features wgpu`; minutes of shader compilation on a software adapter"]
 fn lenet_trains_a_few_steps_on_wgpu_or_says_there_is_no_adapter() {
     let scratch = Scratch::new();
-    let out = scratch.ae(&[
-        "train",
+    let out = scratch.ae(&quick_train_args(
         "lenet-mnist",
-        "--device",
-        "wgpu",
-        "--epochs",
-        "1",
-        "--limit",
         "300",
-        "--test-limit",
         "200",
-        "--quiet",
-        "--offline",
-    ]);
+        &["--quiet", "--offline", "--device", "wgpu"],
+    ));
     if out.status.success() {
         let run = run_folder(&String::from_utf8_lossy(&out.stdout), scratch.path());
         let metrics = assert_complete_run(&run, 1, 1);

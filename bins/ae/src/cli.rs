@@ -210,6 +210,24 @@ pub struct EvalArgs {
     pub device: DeviceArgs,
 }
 
+/// The options `ae embed` and `ae robustness` share.
+#[derive(Debug, Clone, Args)]
+pub struct AnalysisArgs {
+    /// Measure on another dataset with images of the same shape.
+    #[arg(long, value_name = "NAME", value_parser = parse_dataset)]
+    pub dataset: Option<DatasetName>,
+    /// Write the PNG, CSV and JSON into DIR instead of the run folder's analysis/.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Print the results as JSON.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub device: DeviceArgs,
+}
+
 /// Which checkpoint of a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum CheckpointChoice {

@@ -9,7 +9,7 @@ use ae_report::refresh_report;
 use anyhow::Result;
 use clap::Args;
 
-use crate::cli::{DataArgs, DeviceArgs, parse_dataset, parse_positive};
+use crate::cli::{AnalysisArgs, parse_positive};
 
 /// Arguments of `ae robustness`.
 #[derive(Debug, Clone, Args)]
@@ -36,23 +36,12 @@ pub struct RobustnessArgs {
     /// Measure on the first N test images only (default: each run's own test limit, if any).
     #[arg(long, value_name = "N", value_parser = parse_positive)]
     pub test_limit: Option<usize>,
-    /// Measure on another dataset with images of the same shape.
-    #[arg(long, value_name = "NAME", value_parser = parse_dataset)]
-    pub dataset: Option<ae_data::DatasetName>,
-    /// Write the CSV, PNG and JSON into DIR instead of each run's analysis/ folder.
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
-    /// Print the results as JSON instead of a table.
-    #[arg(long)]
-    pub json: bool,
     #[command(flatten)]
-    pub data: DataArgs,
-    #[command(flatten)]
-    pub device: DeviceArgs,
+    pub shared: AnalysisArgs,
 }
 
 pub fn run(args: RobustnessArgs) -> Result<()> {
-    let mut options = RobustnessOptions::new(args.device.device.open()?);
+    let mut options = RobustnessOptions::new(args.shared.device.device.open()?);
     options.noise = NoiseKind::parse(&args.noise)?;
     options.levels = match &args.levels {
         Some(text) => parse_levels(text)?,
@@ -61,13 +50,13 @@ pub fn run(args: RobustnessArgs) -> Result<()> {
     options.checkpoint = ModelChoice::parse(&args.checkpoint)?;
     options.seed = args.seed;
     options.data = DataChoice {
-        locator: args.data.locator(),
-        dataset: args.dataset,
+        locator: args.shared.data.locator(),
+        dataset: args.shared.dataset,
         test_limit: args.test_limit,
         train_limit: None,
     };
     let report = robustness(&args.runs, &options)?;
-    let written = match &args.out {
+    let written = match &args.shared.out {
         Some(dir) => vec![report.write(dir)?],
         None => {
             let mut written = Vec::new();
@@ -78,7 +67,7 @@ pub fn run(args: RobustnessArgs) -> Result<()> {
             written
         }
     };
-    if args.json {
+    if args.shared.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(());
     }

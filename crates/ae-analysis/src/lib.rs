@@ -14,7 +14,6 @@
 //! `unsafe`.
 #![forbid(unsafe_code)]
 
-mod eigen;
 mod embed;
 mod images;
 mod knn;
@@ -25,11 +24,10 @@ mod tsne;
 
 pub use ae_report::plots::{ROBUSTNESS_SIZE, SCATTER_SIZE};
 pub use ae_train::{AnalysisData, DataChoice, ModelChoice, TrainedModel};
-pub use eigen::symmetric_eigen;
 pub use embed::{EmbedOptions, EmbedReport, Projection, TSNE_MAX_POINTS, embed};
 pub use images::{PictureOptions, image_input, read_image, to_dataset_pixels, write_png};
-pub use knn::{knn_accuracy, knn_predict, squared_distance};
-pub use pca::{Pca, pca};
+pub use knn::{knn_accuracy, knn_predict, nearest_neighbours, squared_distance};
+pub use pca::{Pca, pca, symmetric_eigen};
 pub use predict::{
     ClassScore, Prediction, ReconstructionFile, inputs, predict, reconstruct, top_classes,
 };

@@ -15,8 +15,8 @@ use ae_train::ConfusionMatrix;
 use ae_train::StageKind;
 use ae_train::TrainError;
 use ae_train::{DataChoice, ModelChoice, TrainedModel};
+use ae_train::{TestSet, evaluate_classification, evaluate_reconstruction};
 use ae_train::{create_dir, write_atomic, write_json};
-use ae_train::{evaluate_classification, evaluate_reconstruction};
 
 /// The kind of corruption; the level is its strength.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -210,27 +210,20 @@ pub fn robustness(
         for (i, &noise) in noises.iter().enumerate() {
             let seed = derive_seed(options.seed, &[i as u64]);
             let batch = model.recipe.eval_batch_size;
+            let test = TestSet {
+                data: &data.test,
+                batch_size: batch,
+                noise,
+                noise_seed: seed,
+                device: &model.device,
+            };
             let value = match this {
-                StageKind::Classification => evaluate_classification(
-                    model.net(),
-                    &data.test,
-                    batch,
-                    noise,
-                    seed,
-                    &model.device,
-                )?
-                .confusion
-                .as_ref()
-                .map_or(0.0, ConfusionMatrix::accuracy),
+                StageKind::Classification => evaluate_classification(model.net(), &test)?
+                    .confusion
+                    .as_ref()
+                    .map_or(0.0, ConfusionMatrix::accuracy),
                 StageKind::Reconstruction => {
-                    let m = evaluate_reconstruction(
-                        model.net(),
-                        &data.test,
-                        batch,
-                        noise,
-                        seed,
-                        &model.device,
-                    )?;
+                    let m = evaluate_reconstruction(model.net(), &test)?;
                     m.mse_noisy.unwrap_or(m.loss)
                 }
             };

@@ -9,6 +9,13 @@ use ae_data::idx::{encode_images, encode_labels, read_images, read_labels};
 use ae_data::{DataError, DataLocator, DatasetName, load_dataset};
 use common::{cifar_pixel, gzip, write_cifar_dataset, write_idx_dataset};
 
+/// Asserts `error` matches `pattern`, showing the error otherwise.
+macro_rules! assert_error {
+    ($error:expr, $pattern:pat) => {
+        assert!(matches!($error, $pattern), "{}", $error)
+    };
+}
+
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     let p = dir.join(name);
     std::fs::write(&p, bytes).unwrap();
@@ -47,16 +54,13 @@ fn malformed_files_each_give_their_named_error() {
     // wrong magic: a labels file read as images
     let p = write(d, "wrong-magic.gz", &gzip(&encode_labels(&[1, 2])));
     let e = read_images(&p).unwrap_err();
-    assert!(
-        matches!(
-            e,
-            DataError::BadMagic {
-                found: 0x801,
-                expected: 0x803,
-                ..
-            }
-        ),
-        "{e}"
+    assert_error!(
+        e,
+        DataError::BadMagic {
+            found: 0x801,
+            expected: 0x803,
+            ..
+        }
     );
     assert!(e.to_string().contains("wrong-magic.gz"), "{e}");
 
@@ -65,7 +69,7 @@ fn malformed_files_each_give_their_named_error() {
     bytes.truncate(16 + 2 * 784 + 392);
     let p = write(d, "truncated-images", &bytes);
     let e = read_images(&p).unwrap_err();
-    assert!(matches!(e, DataError::Truncated { .. }), "{e}");
+    assert_error!(e, DataError::Truncated { .. });
     assert!(
         e.to_string()
             .contains("truncated-images: header says 3 images of 28x28, file holds 2 images and 392 stray byte(s)"),
@@ -88,24 +92,18 @@ fn malformed_files_each_give_their_named_error() {
     bytes.extend_from_slice(&[0, 0, 0]);
     let p = write(d, "extra", &bytes);
     let e = read_images(&p).unwrap_err();
-    assert!(
-        matches!(e, DataError::TrailingBytes { extra: 3, .. }),
-        "{e}"
-    );
+    assert_error!(e, DataError::TrailingBytes { extra: 3, .. });
 
     // label out of range
     let p = write(d, "label10", &encode_labels(&[0, 9, 10]));
     let e = read_labels(&p).unwrap_err();
-    assert!(
-        matches!(
-            e,
-            DataError::LabelOutOfRange {
-                index: 2,
-                label: 10,
-                ..
-            }
-        ),
-        "{e}"
+    assert_error!(
+        e,
+        DataError::LabelOutOfRange {
+            index: 2,
+            label: 10,
+            ..
+        }
     );
 
     // bad gzip: a gzip stream cut in the middle
@@ -113,7 +111,7 @@ fn malformed_files_each_give_their_named_error() {
     gz.truncate(gz.len() / 2);
     let p = write(d, "cut.gz", &gz);
     let e = read_images(&p).unwrap_err();
-    assert!(matches!(e, DataError::Gzip { .. }), "{e}");
+    assert_error!(e, DataError::Gzip { .. });
     assert!(e.to_string().contains("cut.gz"), "{e}");
 
     // bad gzip: valid magic, garbage after it
@@ -130,7 +128,7 @@ fn malformed_files_each_give_their_named_error() {
     // empty file
     let p = write(d, "empty", &[]);
     let e = read_labels(&p).unwrap_err();
-    assert!(matches!(e, DataError::Empty { .. }), "{e}");
+    assert_error!(e, DataError::Empty { .. });
     assert!(e.to_string().contains("empty"), "{e}");
 
     // header cut short
@@ -164,20 +162,14 @@ fn malformed_files_each_give_their_named_error() {
     let mut lb = Vec::new();
     let e =
         ae_data::cifar::parse_batch(&p, &std::fs::read(&p).unwrap(), &mut px, &mut lb).unwrap_err();
-    assert!(
-        matches!(e, DataError::CifarRecordLength { len: 6151, .. }),
-        "{e}"
-    );
+    assert_error!(e, DataError::CifarRecordLength { len: 6151, .. });
     assert!(e.to_string().contains("multiple of 3073"), "{e}");
 
     // CIFAR label out of range
     let mut rec = vec![0u8; 3073];
     rec[0] = 12;
     let e = ae_data::cifar::parse_batch(&p, &rec, &mut px, &mut lb).unwrap_err();
-    assert!(
-        matches!(e, DataError::LabelOutOfRange { label: 12, .. }),
-        "{e}"
-    );
+    assert_error!(e, DataError::LabelOutOfRange { label: 12, .. });
 }
 
 #[test]
@@ -197,16 +189,13 @@ fn images_and_labels_disagreeing_in_count_is_an_error() {
         ..Default::default()
     };
     let e = load_dataset(DatasetName::Mnist, &locator).unwrap_err();
-    assert!(
-        matches!(
-            e,
-            DataError::CountMismatch {
-                images: 3,
-                labels: 2,
-                ..
-            }
-        ),
-        "{e}"
+    assert_error!(
+        e,
+        DataError::CountMismatch {
+            images: 3,
+            labels: 2,
+            ..
+        }
     );
     assert!(
         e.to_string()
@@ -249,7 +238,7 @@ fn cifar_reader_reads_generated_batches_channel_major() {
     // a missing batch file is named
     std::fs::remove_file(bin.join("data_batch_4.bin")).unwrap();
     let e = load_dataset(DatasetName::Cifar10, &locator).unwrap_err();
-    assert!(matches!(e, DataError::NotFound { .. }), "{e}");
+    assert_error!(e, DataError::NotFound { .. });
     assert!(e.to_string().contains("missing data_batch_4.bin"), "{e}");
 }
 

@@ -18,8 +18,11 @@ fn assert_close(what: &str, actual: &[f32], expected: &[f32], tolerance: f32) {
     }
 }
 
-/// A start and five gradients, drawn once so that every device sees the same ones.
-fn problem(shape: [usize; 2]) -> (TensorData, Vec<TensorData>) {
+/// A start and five gradients.
+type Problem = (TensorData, Vec<TensorData>);
+
+/// A [`Problem`], drawn once so that every device sees the same one.
+fn problem(shape: [usize; 2]) -> Problem {
     let host = Device::flex();
     let start = Tensor::<2>::random(shape, Distribution::Uniform(-1.0, 1.0), &host);
     let grads = (0..5)
@@ -28,11 +31,7 @@ fn problem(shape: [usize; 2]) -> (TensorData, Vec<TensorData>) {
     (start.into_data(), grads)
 }
 
-fn sgd_trajectory(
-    device: &Device,
-    (start, grads): &(TensorData, Vec<TensorData>),
-    settings: &SgdSettings,
-) -> Vec<f32> {
+fn sgd_trajectory(device: &Device, (start, grads): &Problem, settings: &SgdSettings) -> Vec<f32> {
     let mut param = Tensor::<2>::from_data(start.clone(), device);
     let mut velocity: Option<Tensor<2>> = None;
     for (step, grad) in grads.iter().enumerate() {
@@ -54,11 +53,7 @@ fn sgd_trajectory(
     values(param)
 }
 
-fn adam_trajectory(
-    device: &Device,
-    (start, grads): &(TensorData, Vec<TensorData>),
-    settings: &AdamSettings,
-) -> Vec<f32> {
+fn adam_trajectory(device: &Device, (start, grads): &Problem, settings: &AdamSettings) -> Vec<f32> {
     let mut param = Tensor::<2>::from_data(start.clone(), device);
     let shape = param.dims();
     let mut moments = [Tensor::zeros(shape, device), Tensor::zeros(shape, device)];
@@ -75,6 +70,17 @@ fn adam_trajectory(
 #[allow(deprecated)]
 fn devices() -> [Device; 2] {
     [Device::flex(), Device::ndarray()]
+}
+
+/// Asserts `trajectory` ends at the same parameters on flex (fused) and ndarray (plain), on a
+/// small problem (one pass on the calling thread) and a large one (split over threads).
+fn assert_backends_agree(what: &str, trajectory: impl Fn(&Device, &Problem) -> Vec<f32>) {
+    for shape in [[3, 5], [400, 300]] {
+        let problem = problem(shape);
+        let fused = trajectory(&devices()[0], &problem);
+        let plain = trajectory(&devices()[1], &problem);
+        assert_close(&format!("{what} {shape:?}"), &fused, &plain, 1e-5);
+    }
 }
 
 #[test]
@@ -100,13 +106,9 @@ fn sgd_with_and_without_momentum_agrees_across_backends_and_sizes() {
         },
     ];
     for settings in settings {
-        // Small (one pass on the calling thread) and large (split over threads).
-        for shape in [[3, 5], [400, 300]] {
-            let problem = problem(shape);
-            let fused = sgd_trajectory(&devices()[0], &problem, &settings);
-            let plain = sgd_trajectory(&devices()[1], &problem, &settings);
-            assert_close(&format!("{settings:?} {shape:?}"), &fused, &plain, 1e-5);
-        }
+        assert_backends_agree(&format!("{settings:?}"), |device, problem| {
+            sgd_trajectory(device, problem, &settings)
+        });
     }
 }
 
@@ -118,12 +120,9 @@ fn adam_agrees_across_backends_and_sizes() {
         epsilon: 1e-8,
         weight_decay: 1e-4,
     };
-    for shape in [[3, 5], [400, 300]] {
-        let problem = problem(shape);
-        let fused = adam_trajectory(&devices()[0], &problem, &settings);
-        let plain = adam_trajectory(&devices()[1], &problem, &settings);
-        assert_close(&format!("adam {shape:?}"), &fused, &plain, 1e-5);
-    }
+    assert_backends_agree("adam", |device, problem| {
+        adam_trajectory(device, problem, &settings)
+    });
 }
 
 #[test]

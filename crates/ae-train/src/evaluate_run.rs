@@ -8,6 +8,7 @@ use burn::tensor::Device;
 
 use crate::checkpoint::{Pointer, Which};
 use crate::error::TrainError;
+use crate::measure::TestSet;
 use crate::metrics::{ConfusionMatrix, TestMetrics};
 use crate::model::ModelKind;
 use crate::recipe::StageKind;
@@ -124,11 +125,14 @@ pub fn evaluate(run_dir: &Path, options: &EvalOptions) -> Result<EvalReport, Tra
         &[TAG_TEST_NOISE, model.stage_index as u64],
     );
     let metrics = model.net().evaluate(
-        &data.test,
         &model.stage,
-        model.recipe.eval_batch_size,
-        noise_seed,
-        &model.device,
+        &TestSet {
+            data: &data.test,
+            batch_size: model.recipe.eval_batch_size,
+            noise: model.stage.noise,
+            noise_seed,
+            device: &model.device,
+        },
     )?;
     Ok(EvalReport {
         run_dir: run_dir.to_path_buf(),

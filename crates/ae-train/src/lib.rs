@@ -101,7 +101,9 @@ pub use error::{RecipeError, TrainError};
 pub use evaluate_run::{EvalOptions, EvalReport, TestReport, evaluate};
 pub use files::{create_dir, read_json, write_atomic, write_json};
 pub use interrupt::Interrupt;
-pub use measure::{INACTIVE_THRESHOLD, evaluate_classification, evaluate_reconstruction};
+pub use measure::{
+    INACTIVE_THRESHOLD, TestSet, evaluate_classification, evaluate_reconstruction, evaluate_stage,
+};
 pub use metrics::{ConfusionMatrix, EpochRecord, TestMetrics};
 pub use model::{Arch, GrowSpec, ModelKind, ModelSpec, Net, Tiles, Upsample};
 pub use objective::StepLosses;

@@ -12,33 +12,39 @@ use crate::metrics::{ConfusionMatrix, TestMetrics};
 use crate::model::ModelKind;
 use crate::objective::nll;
 use crate::readback::{read_i64, read_int_scalars, read_scalars};
-use crate::recipe::{Stage, StageKind};
+use crate::recipe::StageKind;
 
 /// |h| below this counts as an inactive code unit.
 pub const INACTIVE_THRESHOLD: f64 = 0.01;
 
-/// Evaluates `model` (in validation mode, on `device`) on `test` as `stage` measures it: the
-/// default [`ModelKind::evaluate`].
-///
-/// For reconstruction the loss is the MSE of the clean input's reconstruction; with the
-/// stage's noise other than none, the MSE of reconstructing from noisy input (noise drawn from
-/// `noise_seed`) is measured too, with the code's mean |h| on that noisy input (what a sparsity
-/// penalty, which sees noisy training input, acts on).
+/// What a model is measured on: the test images in batches of `batch_size`, the input noise
+/// (drawn from `noise_seed`; the target stays clean) and the device (without autodiff).
+#[derive(Debug, Clone, Copy)]
+pub struct TestSet<'a> {
+    pub data: &'a Arc<Prepared>,
+    pub batch_size: usize,
+    pub noise: Noise,
+    pub noise_seed: u64,
+    pub device: &'a Device,
+}
+
+/// Evaluates `model` (in validation mode) on `test` as a stage of `kind` measures it: the
+/// default [`ModelKind::evaluate`]. Classification is measured on clean input.
 pub fn evaluate_stage<M: ModelKind>(
     model: &M,
-    test: &Arc<Prepared>,
-    stage: &Stage,
-    batch_size: usize,
-    noise_seed: u64,
-    device: &Device,
+    kind: StageKind,
+    test: &TestSet<'_>,
 ) -> Result<TestMetrics, TrainError> {
-    match stage.kind {
-        StageKind::Reconstruction => {
-            evaluate_reconstruction(model, test, batch_size, stage.noise, noise_seed, device)
-        }
-        StageKind::Classification => {
-            evaluate_classification(model, test, batch_size, Noise::None, 0, device)
-        }
+    match kind {
+        StageKind::Reconstruction => evaluate_reconstruction(model, test),
+        StageKind::Classification => evaluate_classification(
+            model,
+            &TestSet {
+                noise: Noise::None,
+                noise_seed: 0,
+                ..*test
+            },
+        ),
     }
 }
 
@@ -46,15 +52,21 @@ fn not_an_autoencoder() -> TrainError {
     TrainError::InvalidOption("reconstruction metrics need an autoencoder".into())
 }
 
-/// Reconstruction metrics of `model` on `test` (see [`evaluate_stage`]).
+/// Reconstruction metrics of `net` on `test`: the MSE of the clean input's reconstruction and
+/// the code's statistics; with noise other than none, the MSE of reconstructing from noisy
+/// input too, with the code's mean |h| on that input (what a sparsity penalty, which sees
+/// noisy training input, acts on).
 pub fn evaluate_reconstruction<M: ModelKind>(
     net: &M,
-    test: &Arc<Prepared>,
-    batch_size: usize,
-    noise: Noise,
-    noise_seed: u64,
-    device: &Device,
+    on: &TestSet<'_>,
 ) -> Result<TestMetrics, TrainError> {
+    let TestSet {
+        data: test,
+        batch_size,
+        noise,
+        noise_seed,
+        device,
+    } = *on;
     let loader = BatchLoader::new(test.clone(), batch_size);
     let mut squared = Vec::new();
     let mut abs_sums = Vec::new();
@@ -107,16 +119,19 @@ pub fn evaluate_reconstruction<M: ModelKind>(
     })
 }
 
-/// Classification metrics of `net` on `test` with the input corrupted by `noise` (drawn from
-/// `noise_seed`; `Noise::None` gives the clean evaluation).
+/// Classification metrics of `net` on `test`, with the input corrupted by its noise
+/// (`Noise::None` gives the clean evaluation).
 pub fn evaluate_classification<M: ModelKind>(
     net: &M,
-    test: &Arc<Prepared>,
-    batch_size: usize,
-    noise: Noise,
-    noise_seed: u64,
-    device: &Device,
+    on: &TestSet<'_>,
 ) -> Result<TestMetrics, TrainError> {
+    let TestSet {
+        data: test,
+        batch_size,
+        noise,
+        noise_seed,
+        device,
+    } = *on;
     let loader = BatchLoader::new(test.clone(), batch_size).noise(noise);
     let labels = test.labels();
     let mut confusion = ConfusionMatrix::default();

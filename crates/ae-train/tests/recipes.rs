@@ -106,19 +106,21 @@ fn parse(text: &str) -> Result<Recipe, RecipeError> {
     Recipe::from_toml_str(text, "test.toml")
 }
 
+/// Growth by a tanh layer of `hidden` units, as the stacked notebook grows.
+fn tanh_grow(hidden: usize) -> GrowSpec {
+    GrowSpec {
+        hidden,
+        activation: Activation::Tanh,
+    }
+}
+
 fn stacked_arch(hidden: Vec<usize>, grown: Vec<usize>) -> Arch {
     Arch::Stacked(StackedArch {
         input_size: 784,
         hidden,
         activation: Activation::Tanh,
         output_activation: Activation::Sigmoid,
-        grown: grown
-            .into_iter()
-            .map(|h| GrowSpec {
-                hidden: h,
-                activation: Activation::Tanh,
-            })
-            .collect(),
+        grown: grown.into_iter().map(tanh_grow).collect(),
     })
 }
 
@@ -141,13 +143,7 @@ fn the_stacked_notebook_plans_greedy_growth_then_a_classifier() {
     assert_eq!(plan[0].transition, Transition::Build);
     assert_eq!(plan[0].arch.to_string(), "dense autoencoder 784-400-784");
     assert_eq!(plan[1].arch, stacked_arch(vec![400], vec![256]));
-    assert_eq!(
-        plan[1].transition,
-        Transition::Grow(GrowSpec {
-            hidden: 256,
-            activation: Activation::Tanh
-        })
-    );
+    assert_eq!(plan[1].transition, Transition::Grow(tanh_grow(256)));
     assert_eq!(
         plan[1].arch.to_string(),
         "dense autoencoder 784-400-256-400-784"

@@ -433,11 +433,12 @@ fn err_message_mentions_resume(run_dir: &Path) -> bool {
         .contains(&format!("--resume {}", run_dir.display()))
 }
 
-#[test]
-fn a_huge_learning_rate_stops_the_stage_with_the_last_good_checkpoint_kept() {
-    let out = tempfile::tempdir().unwrap();
-    let text = r#"
-name = "nan-test"
+/// A 784-64-784 autoencoder for one epoch on 500 digits, then a classifier stage of
+/// `classifier_epochs` with `classifier_optimizer`.
+fn small_stacked(name: &str, classifier_epochs: usize, classifier_optimizer: &str) -> String {
+    format!(
+        r#"
+name = "{name}"
 dataset = "mnist-mini"
 batch_size = 100
 limit = 500
@@ -450,14 +451,21 @@ hidden = [64]
 [[stages]]
 kind = "reconstruction"
 epochs = 1
-optimizer = { kind = "sgd", lr = 0.98 }
+optimizer = {{ kind = "sgd", lr = 0.98 }}
 
 [[stages]]
 kind = "classification"
-epochs = 2
-optimizer = { kind = "sgd", lr = 1e38 }
-"#;
-    let err = train(&recipe(text), &options(out.path())).unwrap_err();
+epochs = {classifier_epochs}
+optimizer = {classifier_optimizer}
+"#
+    )
+}
+
+#[test]
+fn a_huge_learning_rate_stops_the_stage_with_the_last_good_checkpoint_kept() {
+    let out = tempfile::tempdir().unwrap();
+    let text = small_stacked("nan-test", 2, r#"{ kind = "sgd", lr = 1e38 }"#);
+    let err = train(&recipe(&text), &options(out.path())).unwrap_err();
     let (checkpoint, message) = match &err {
         TrainError::NonFinite {
             stage,
@@ -566,32 +574,12 @@ fn resuming_refuses_a_folder_that_is_not_a_run() {
 #[test]
 fn trains_on_the_ndarray_backend_too() {
     let out = tempfile::tempdir().unwrap();
-    let text = r#"
-name = "ndarray-test"
-dataset = "mnist-mini"
-batch_size = 100
-limit = 500
-test_limit = 200
-
-[model]
-kind = "stacked"
-hidden = [64]
-
-[[stages]]
-kind = "reconstruction"
-epochs = 1
-optimizer = { kind = "sgd", lr = 0.98 }
-
-[[stages]]
-kind = "classification"
-epochs = 1
-optimizer = { kind = "adam", lr = 1e-3 }
-"#;
+    let text = small_stacked("ndarray-test", 1, r#"{ kind = "adam", lr = 1e-3 }"#);
     let mut o = options(out.path());
     #[allow(deprecated)]
     let device = Device::ndarray();
     o.device = device;
-    let summary = train(&recipe(text), &o).unwrap();
+    let summary = train(&recipe(&text), &o).unwrap();
     assert_eq!(summary.epochs.len(), 2);
     assert!(summary.final_metrics.test_accuracy.unwrap() > 0.3);
     let manifest = std::fs::read_to_string(summary.run_dir.join("manifest.json")).unwrap();

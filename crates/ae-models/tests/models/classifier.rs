@@ -1,11 +1,13 @@
 use ae_models::{
-    Activation, Classifies, ConvAutoencoderConfig, EncoderClassifier, EncoderClassifierConfig,
-    EncoderConfig, StackedAutoencoderConfig, UpsampleMode,
+    Classifies, ConvAutoencoderConfig, EncoderClassifier, EncoderClassifierConfig, EncoderConfig,
+    StackedAutoencoderConfig, UpsampleMode,
 };
 use burn::module::{Module, Param};
 use burn::tensor::{Tensor, TensorData};
 
-use crate::common::{assert_close, device, images, param_data, set_all_params, values};
+use crate::common::{
+    assert_close, device, grown_autoencoder, images, param_data, set_all_params, values,
+};
 use crate::reference;
 
 fn dense_encoder_config() -> EncoderConfig {
@@ -69,10 +71,7 @@ fn classifier_parameter_counts_match_pytorch() {
 #[test]
 fn classifier_encoder_weights_equal_the_autoencoders() {
     let device = device();
-    let stacked =
-        StackedAutoencoderConfig::mnist_dense()
-            .init(&device)
-            .grow(256, Activation::Tanh, &device);
+    let stacked = grown_autoencoder(&device);
     let encoder_weights = param_data(&stacked.encoder);
     let classifier = EncoderClassifier::from_stacked(stacked, 10, &device);
     let ae_models::Encoder::Dense(encoder) = &classifier.encoder else {

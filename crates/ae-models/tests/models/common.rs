@@ -1,5 +1,6 @@
 //! Helpers shared by the tests.
 
+use ae_models::{Activation, StackedAutoencoder, StackedAutoencoderConfig};
 use burn::module::{Module, ModuleMapper, Param};
 use burn::tensor::{Device, Distribution, Tensor, TensorData};
 
@@ -56,6 +57,16 @@ pub fn seeded_tensor<const D: usize>(
         TensorData::new(seeded_values(len, seed, low, high), shape),
         device,
     )
+}
+
+/// The notebooks' dense autoencoder 784-400-784.
+pub fn dense_autoencoder(device: &Device) -> StackedAutoencoder {
+    StackedAutoencoderConfig::mnist_dense().init(device)
+}
+
+/// The notebooks' stacked autoencoder 784-400-256-400-784, grown from the dense one.
+pub fn grown_autoencoder(device: &Device) -> StackedAutoencoder {
+    dense_autoencoder(device).grow(256, Activation::Tanh, device)
 }
 
 /// Random images in [0, 1].

@@ -6,8 +6,7 @@ use std::path::{Path, PathBuf};
 
 use ae_models::{
     Activation, ConvAutoencoder, ConvAutoencoderConfig, EncoderClassifier, EncoderClassifierConfig,
-    EncoderConfig, LeNet5, LeNet5Config, StackedAutoencoder, StackedAutoencoderConfig,
-    UpsampleMode,
+    EncoderConfig, LeNet5, LeNet5Config, UpsampleMode,
 };
 use burn::tensor::{DType, Device, TensorData};
 use safetensors::tensor::TensorView;
@@ -101,13 +100,7 @@ pub fn lenet(device: &Device) -> LeNet5 {
     LeNet5Config::new().init(device)
 }
 
-pub fn dense_autoencoder(device: &Device) -> StackedAutoencoder {
-    StackedAutoencoderConfig::mnist_dense().init(device)
-}
-
-pub fn grown_autoencoder(device: &Device) -> StackedAutoencoder {
-    dense_autoencoder(device).grow(256, Activation::Tanh, device)
-}
+pub use crate::common::{dense_autoencoder, grown_autoencoder};
 
 pub fn dense_classifier(device: &Device) -> EncoderClassifier {
     EncoderClassifierConfig::new(EncoderConfig::Dense {

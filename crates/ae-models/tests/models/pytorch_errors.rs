@@ -25,44 +25,55 @@ fn message(error: WeightsError, path: &Path) -> String {
     text
 }
 
+/// Asserts `error`'s [`message`] names `path` and contains `needle`.
+fn assert_message(error: WeightsError, path: &Path, needle: &str) {
+    let text = message(error, path);
+    assert!(text.contains(needle), "{text}");
+}
+
 fn temp_file(dir: &tempfile::TempDir, name: &str, bytes: &[u8]) -> PathBuf {
     let path = dir.path().join(name);
     std::fs::write(&path, bytes).expect("write");
     path
 }
 
+/// Writes LeNet-5's tensors as PyTorch wrote them, after `edit`, as `dir/name`.
+fn write_edited_lenet(
+    dir: &tempfile::TempDir,
+    name: &str,
+    edit: impl FnOnce(&mut Vec<(String, safetensors::Dtype, Vec<usize>, Vec<u8>)>),
+) -> PathBuf {
+    let path = dir.path().join(name);
+    let mut tensors = as_written("lenet5");
+    edit(&mut tensors);
+    write_safetensors(&path, &tensors);
+    path
+}
+
 #[test]
 fn a_missing_key_is_named_with_its_shape() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("no-fc3-bias.safetensors");
-    let tensors: Vec<_> = as_written("lenet5")
-        .into_iter()
-        .filter(|(k, ..)| k != "fc3.bias")
-        .collect();
-    write_safetensors(&path, &tensors);
+    let path = write_edited_lenet(&dir, "no-fc3-bias.safetensors", |tensors| {
+        tensors.retain(|(k, ..)| k != "fc3.bias")
+    });
     let error = load_lenet(&path).expect_err("must fail");
     assert!(matches!(&error, WeightsError::MissingKey { key, .. } if key == "fc3.bias"));
-    let text = message(error, &path);
-    assert!(
-        text.contains("missing key 'fc3.bias' (expected shape [10])"),
-        "{text}"
-    );
+    assert_message(error, &path, "missing key 'fc3.bias' (expected shape [10])");
 }
 
 #[test]
 fn an_unexpected_key_is_named() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("extra.safetensors");
-    let mut tensors = as_written("lenet5");
-    tensors.push((
-        "fc4.weight".into(),
-        safetensors::Dtype::F32,
-        vec![2],
-        vec![0; 8],
-    ));
-    write_safetensors(&path, &tensors);
-    let text = message(load_lenet(&path).expect_err("must fail"), &path);
-    assert!(text.contains("unexpected key 'fc4.weight'"), "{text}");
+    let path = write_edited_lenet(&dir, "extra.safetensors", |tensors| {
+        tensors.push((
+            "fc4.weight".into(),
+            safetensors::Dtype::F32,
+            vec![2],
+            vec![0; 8],
+        ))
+    });
+    let error = load_lenet(&path).expect_err("must fail");
+    assert_message(error, &path, "unexpected key 'fc4.weight'");
 }
 
 #[test]
@@ -78,10 +89,10 @@ fn a_shape_that_does_not_fit_gives_expected_and_found() {
     )
     .init(&device);
     let error = load_pytorch(model, &path).expect_err("must fail");
-    let text = message(error, &path);
-    assert!(
-        text.contains("'decoder.0.weight' has shape [784, 400], expected [784, 300]"),
-        "{text}"
+    assert_message(
+        error,
+        &path,
+        "'decoder.0.weight' has shape [784, 400], expected [784, 300]",
     );
 }
 
@@ -93,11 +104,11 @@ fn a_file_in_neither_format_is_refused() {
         "notes.pth",
         b"these are not weights, just some text\n",
     );
-    let text = message(load_lenet(&text_file).expect_err("must fail"), &text_file);
-    assert!(text.contains("neither a PyTorch file"), "{text}");
+    let error = load_lenet(&text_file).expect_err("must fail");
+    assert_message(error, &text_file, "neither a PyTorch file");
     let empty = temp_file(&dir, "empty.safetensors", b"");
-    let text = message(load_lenet(&empty).expect_err("must fail"), &empty);
-    assert!(text.contains("the file is empty"), "{text}");
+    let error = load_lenet(&empty).expect_err("must fail");
+    assert_message(error, &empty, "the file is empty");
 }
 
 #[test]
@@ -109,32 +120,26 @@ fn truncated_files_are_refused() {
             let path = temp_file(&dir, &format!("cut-{cut}-{name}"), &bytes[..cut]);
             let error = load_lenet(&path).expect_err("must fail");
             assert!(matches!(error, WeightsError::Corrupt { .. }), "{error}");
-            let text = message(error, &path);
-            assert!(text.contains("truncated or corrupt"), "{text}");
+            assert_message(error, &path, "truncated or corrupt");
         }
     }
     let missing = dir.path().join("does-not-exist.pth");
-    let text = message(load_lenet(&missing).expect_err("must fail"), &missing);
-    assert!(text.contains("cannot read"), "{text}");
+    let error = load_lenet(&missing).expect_err("must fail");
+    assert_message(error, &missing, "cannot read");
 }
 
 #[test]
 fn integer_tensors_are_refused() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("int.safetensors");
-    let tensors: Vec<_> = as_written("lenet5")
-        .into_iter()
-        .map(|(k, dtype, shape, bytes)| {
+    let path = write_edited_lenet(&dir, "int.safetensors", |tensors| {
+        for (k, dtype, _, bytes) in tensors.iter_mut() {
             if k == "fc3.bias" {
-                (k, safetensors::Dtype::I32, shape, vec![0; 40])
-            } else {
-                (k, dtype, shape, bytes)
+                (*dtype, *bytes) = (safetensors::Dtype::I32, vec![0; 40]);
             }
-        })
-        .collect();
-    write_safetensors(&path, &tensors);
-    let text = message(load_lenet(&path).expect_err("must fail"), &path);
-    assert!(text.contains("'fc3.bias' holds I32 values"), "{text}");
+        }
+    });
+    let error = load_lenet(&path).expect_err("must fail");
+    assert_message(error, &path, "'fc3.bias' holds I32 values");
 }
 
 #[test]

@@ -1,25 +1,26 @@
-use ae_models::{
-    Activation, ConvAutoencoderConfig, EncoderClassifier, LeNet5Config, Reconstructs,
-    StackedAutoencoderConfig,
-};
+use std::path::Path;
+
+use ae_models::{Activation, ConvAutoencoderConfig, EncoderClassifier, LeNet5Config, Reconstructs};
 use burn::module::Module;
 
-use crate::common::{device, images, param_data, values};
+use crate::common::{device, grown_autoencoder, images, param_data, values};
+
+/// Saves `model` as `path`, loads the file into `fresh` (a model built from its config) and
+/// asserts every weight came back; returns the loaded model.
+fn assert_round_trip<M: Module + Clone>(model: &M, fresh: M, path: &Path) -> M {
+    model.clone().save_file(path).expect("save");
+    let loaded = fresh.load_file(path);
+    assert_eq!(param_data(&loaded), param_data(model));
+    loaded
+}
 
 #[test]
 fn grown_stacked_autoencoder_saves_and_loads_into_a_model_built_from_its_config() {
     let device = device();
     let dir = tempfile::tempdir().expect("temp dir");
-    let ae =
-        StackedAutoencoderConfig::mnist_dense()
-            .init(&device)
-            .grow(256, Activation::Tanh, &device);
-    let config = ae.config();
-    let weights = param_data(&ae);
-    let path = dir.path().join("stacked");
-    ae.clone().save_file(&path).expect("save");
-    let loaded = config.init(&device).load_file(&path);
-    assert_eq!(param_data(&loaded), weights);
+    let ae = grown_autoencoder(&device);
+    let fresh = ae.config().init(&device);
+    let loaded = assert_round_trip(&ae, fresh, &dir.path().join("stacked"));
     let input = images([2, 1, 28, 28], &device);
     assert_eq!(
         values(loaded.reconstruct(input.clone()).output),
@@ -33,27 +34,16 @@ fn lenet_conv_autoencoder_and_classifier_round_trip_through_files() {
     let dir = tempfile::tempdir().expect("temp dir");
 
     let lenet = LeNet5Config::new().init(&device);
-    lenet
-        .clone()
-        .save_file(dir.path().join("lenet"))
-        .expect("save");
-    let loaded = lenet
-        .config()
-        .init(&device)
-        .load_file(dir.path().join("lenet"));
-    assert_eq!(param_data(&loaded), param_data(&lenet));
+    assert_round_trip(
+        &lenet,
+        lenet.config().init(&device),
+        &dir.path().join("lenet"),
+    );
 
     let conv = ConvAutoencoderConfig::new()
         .with_in_channels(1)
         .init(&device);
-    conv.clone()
-        .save_file(dir.path().join("conv"))
-        .expect("save");
-    let loaded = conv
-        .config()
-        .init(&device)
-        .load_file(dir.path().join("conv"));
-    assert_eq!(param_data(&loaded), param_data(&conv));
+    assert_round_trip(&conv, conv.config().init(&device), &dir.path().join("conv"));
     // The output activation holds no weights: a checkpoint of the notebook's ReLU model loads
     // into a sigmoid-output one unchanged.
     let sigmoid = conv
@@ -65,13 +55,6 @@ fn lenet_conv_autoencoder_and_classifier_round_trip_through_files() {
     assert_eq!(sigmoid.decoder.output_activation, Activation::Sigmoid);
 
     let classifier = EncoderClassifier::from_conv(conv, 10, &device);
-    classifier
-        .clone()
-        .save_file(dir.path().join("classifier"))
-        .expect("save");
-    let loaded = classifier
-        .config()
-        .init(&device)
-        .load_file(dir.path().join("classifier"));
-    assert_eq!(param_data(&loaded), param_data(&classifier));
+    let fresh = classifier.config().init(&device);
+    assert_round_trip(&classifier, fresh, &dir.path().join("classifier"));
 }

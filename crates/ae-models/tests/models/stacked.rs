@@ -4,7 +4,9 @@ use ae_models::{
 use burn::module::Module;
 use burn::tensor::Tensor;
 
-use crate::common::{assert_close, device, images, param_data, set_all_params, values};
+use crate::common::{
+    assert_close, device, grown_autoencoder, images, param_data, set_all_params, values,
+};
 
 fn sigmoid(x: f64) -> f64 {
     1.0 / (1.0 + (-x).exp())
@@ -142,10 +144,7 @@ fn grow_keeps_outer_layers_bit_identical_and_adds_an_inner_pair() {
 #[test]
 fn grown_model_config_rebuilds_the_same_architecture() {
     let device = device();
-    let grown =
-        StackedAutoencoderConfig::mnist_dense()
-            .init(&device)
-            .grow(256, Activation::Tanh, &device);
+    let grown = grown_autoencoder(&device);
     let config = grown.config();
     assert_eq!(config.hidden, vec![400, 256]);
     assert_eq!(config.input_size, 784);

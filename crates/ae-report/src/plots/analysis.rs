@@ -7,7 +7,9 @@ use plotters::prelude::*;
 
 use ae_train::TrainError;
 
-use super::{FONT, render, text_err};
+use plotters::coord::types::RangedCoordf64;
+
+use super::{Chart, FONT, legend, line, render, text_err};
 
 /// Size of the embedding scatter plot.
 pub const SCATTER_SIZE: (u32, u32) = (1000, 800);
@@ -63,17 +65,7 @@ pub fn scatter_plot(
             .y_label_area_size(64)
             .build_cartesian_2d(x_range.start..x_range.end + legend_room, y_range)
             .map_err(text_err)?;
-        chart
-            .configure_mesh()
-            .x_desc(axis_names[0])
-            .y_desc(axis_names[1])
-            .label_style((FONT, 13))
-            .axis_desc_style((FONT, 15))
-            .light_line_style(WHITE)
-            .y_label_formatter(&|y| format!("{y:.2}"))
-            .x_label_formatter(&|x| format!("{x:.2}"))
-            .draw()
-            .map_err(text_err)?;
+        axes(&mut chart, axis_names, 2)?;
         for class in 0..10u8 {
             let colour = CLASS_COLOURS[class as usize];
             let members: Vec<(f64, f64)> = points
@@ -95,14 +87,7 @@ pub fn scatter_plot(
                 .label(class_names[class as usize])
                 .legend(move |(x, y)| Circle::new((x + 8, y), 5, colour.filled()));
         }
-        chart
-            .configure_series_labels()
-            .label_font((FONT, 14))
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .position(SeriesLabelPosition::UpperRight)
-            .draw()
-            .map_err(text_err)
+        legend(&mut chart, 14, SeriesLabelPosition::UpperRight)
     })
 }
 
@@ -127,40 +112,32 @@ pub fn robustness_plot(
             .y_label_area_size(70)
             .build_cartesian_2d(x_range, y_range)
             .map_err(text_err)?;
-        chart
-            .configure_mesh()
-            .x_desc(axis_names[0])
-            .y_desc(axis_names[1])
-            .label_style((FONT, 13))
-            .axis_desc_style((FONT, 15))
-            .light_line_style(WHITE)
-            .x_label_formatter(&|x| format!("{x:.2}"))
-            .y_label_formatter(&|y| format!("{y:.decimals$}"))
-            .draw()
-            .map_err(text_err)?;
+        axes(&mut chart, axis_names, decimals)?;
         for (i, (name, values)) in curves.iter().enumerate() {
-            let colour = CLASS_COLOURS[i % CLASS_COLOURS.len()];
-            chart
-                .draw_series(
-                    LineSeries::new(
-                        levels.iter().copied().zip(values.iter().copied()),
-                        colour.stroke_width(2),
-                    )
-                    .point_size(4),
-                )
-                .map_err(text_err)?
-                .label(name.as_str())
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(2))
-                });
+            let colour = CLASS_COLOURS[i % CLASS_COLOURS.len()].to_rgba();
+            let points = levels.iter().copied().zip(values.iter().copied());
+            line(&mut chart, points, colour, 4, name.as_str())?;
         }
-        chart
-            .configure_series_labels()
-            .label_font((FONT, 13))
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .position(SeriesLabelPosition::UpperRight)
-            .draw()
-            .map_err(text_err)
+        legend(&mut chart, 13, SeriesLabelPosition::UpperRight)
     })
+}
+
+/// The grid and axes of a linear chart: the axis names, x labels with 2 decimals, y labels
+/// with `decimals`.
+fn axes(
+    chart: &mut Chart<'_, '_, RangedCoordf64, RangedCoordf64>,
+    axis_names: [&str; 2],
+    decimals: usize,
+) -> Result<(), String> {
+    chart
+        .configure_mesh()
+        .x_desc(axis_names[0])
+        .y_desc(axis_names[1])
+        .label_style((FONT, 13))
+        .axis_desc_style((FONT, 15))
+        .light_line_style(WHITE)
+        .x_label_formatter(&|x| format!("{x:.2}"))
+        .y_label_formatter(&|y| format!("{y:.decimals$}"))
+        .draw()
+        .map_err(text_err)
 }

@@ -14,7 +14,6 @@ use std::sync::Once;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use ae_train::{TrainError, write_atomic};
 
@@ -73,4 +72,47 @@ pub(crate) fn whole_number(x: &f64) -> String {
 
 pub(crate) fn text_err<E: std::fmt::Display>(e: E) -> String {
     e.to_string()
+}
+
+/// The charts the plots draw into: 2-D, f64 on both axes (linear or log).
+pub(crate) type Chart<'a, 'b, X, Y> = ChartContext<'a, BitMapBackend<'b>, Cartesian2d<X, Y>>;
+
+/// A line through `points` (with dots of `dot` pixels) in `colour`, named `label` in the legend.
+pub(crate) fn line<X, Y>(
+    chart: &mut Chart<'_, '_, X, Y>,
+    points: impl IntoIterator<Item = (f64, f64)>,
+    colour: RGBAColor,
+    dot: u32,
+    label: impl Into<String>,
+) -> Result<(), String>
+where
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+{
+    chart
+        .draw_series(LineSeries::new(points, colour.stroke_width(2)).point_size(dot))
+        .map_err(text_err)?
+        .label(label)
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(2)));
+    Ok(())
+}
+
+/// The legend of the labelled series at `position`, its text `size` pixels high.
+pub(crate) fn legend<'a, 'b: 'a, X, Y>(
+    chart: &mut Chart<'a, 'b, X, Y>,
+    size: u32,
+    position: SeriesLabelPosition,
+) -> Result<(), String>
+where
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+{
+    chart
+        .configure_series_labels()
+        .label_font((FONT, size))
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .position(position)
+        .draw()
+        .map_err(text_err)
 }

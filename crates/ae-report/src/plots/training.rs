@@ -7,7 +7,7 @@ use ae_train::{ConfusionMatrix, EpochRecord, StageKind, TrainError};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{FONT, render, text_err, whole_number};
+use super::{FONT, legend, line, render, text_err, whole_number};
 
 /// Size of the loss and accuracy plots.
 pub const CURVE_SIZE: (u32, u32) = (960, 540);
@@ -54,45 +54,30 @@ pub fn loss_plot(records: &[EpochRecord], path: &Path) -> Result<(), TrainError>
             .y_label_formatter(&|y| format!("{y:.3}"))
             .draw()
             .map_err(text_err)?;
-        let stages = stage_groups(records);
-        for (i, (name, group)) in stages.iter().enumerate() {
-            let colour = Palette99::pick(2 * i).to_rgba();
-            let light = Palette99::pick(2 * i + 1).to_rgba();
-            chart
-                .draw_series(
-                    LineSeries::new(
-                        group.iter().map(|r| (r.global_epoch as f64, r.train_loss)),
-                        colour.stroke_width(2),
-                    )
-                    .point_size(3),
-                )
-                .map_err(text_err)?
-                .label(format!("{name}: train"))
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(2))
-                });
-            chart
-                .draw_series(
-                    LineSeries::new(
-                        group.iter().map(|r| (r.global_epoch as f64, r.test_loss)),
-                        light.stroke_width(2),
-                    )
-                    .point_size(3),
-                )
-                .map_err(text_err)?
-                .label(format!("{name}: test"))
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 18, y)], light.stroke_width(2))
-                });
+        for (i, (name, group)) in stage_groups(records).iter().enumerate() {
+            let points = |loss: fn(&EpochRecord) -> f64| {
+                group
+                    .iter()
+                    .map(move |r| (r.global_epoch as f64, loss(r)))
+                    .collect::<Vec<_>>()
+            };
+            let (colour, light) = stage_colours(i);
+            line(
+                &mut chart,
+                points(|r| r.train_loss),
+                colour,
+                3,
+                format!("{name}: train"),
+            )?;
+            line(
+                &mut chart,
+                points(|r| r.test_loss),
+                light,
+                3,
+                format!("{name}: test"),
+            )?;
         }
-        chart
-            .configure_series_labels()
-            .label_font((FONT, 13))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .position(SeriesLabelPosition::UpperMiddle)
-            .draw()
-            .map_err(text_err)
+        legend(&mut chart, 13, SeriesLabelPosition::UpperMiddle)
     })
 }
 
@@ -128,53 +113,43 @@ pub fn accuracy_plot(records: &[EpochRecord], path: &Path) -> Result<(), TrainEr
             .y_label_formatter(&|y| format!("{y:.0}"))
             .draw()
             .map_err(text_err)?;
-        let stages = stage_groups(records);
-        for (i, (name, group)) in stages.iter().enumerate() {
+        for (i, (name, group)) in stage_groups(records).iter().enumerate() {
             if group[0].kind != StageKind::Classification {
                 continue;
             }
-            let colour = Palette99::pick(2 * i).to_rgba();
-            let light = Palette99::pick(2 * i + 1).to_rgba();
-            chart
-                .draw_series(
-                    LineSeries::new(
-                        group.iter().filter_map(|r| {
-                            r.test_accuracy.map(|a| (r.global_epoch as f64, 100.0 * a))
-                        }),
-                        colour.stroke_width(2),
-                    )
-                    .point_size(3),
-                )
-                .map_err(text_err)?
-                .label(format!("{name}: test"))
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(2))
-                });
-            chart
-                .draw_series(
-                    LineSeries::new(
-                        group.iter().filter_map(|r| {
-                            r.train_accuracy.map(|a| (r.global_epoch as f64, 100.0 * a))
-                        }),
-                        light.stroke_width(2),
-                    )
-                    .point_size(3),
-                )
-                .map_err(text_err)?
-                .label(format!("{name}: train (running)"))
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 18, y)], light.stroke_width(2))
-                });
+            let points = |accuracy: fn(&EpochRecord) -> Option<f64>| {
+                group
+                    .iter()
+                    .filter_map(move |r| accuracy(r).map(|a| (r.global_epoch as f64, 100.0 * a)))
+                    .collect::<Vec<_>>()
+            };
+            let (colour, light) = stage_colours(i);
+            line(
+                &mut chart,
+                points(|r| r.test_accuracy),
+                colour,
+                3,
+                format!("{name}: test"),
+            )?;
+            let train = points(|r| r.train_accuracy);
+            line(
+                &mut chart,
+                train,
+                light,
+                3,
+                format!("{name}: train (running)"),
+            )?;
         }
-        chart
-            .configure_series_labels()
-            .label_font((FONT, 13))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .position(SeriesLabelPosition::LowerRight)
-            .draw()
-            .map_err(text_err)
+        legend(&mut chart, 13, SeriesLabelPosition::LowerRight)
     })
+}
+
+/// The colours of stage `i`'s train and test curves.
+fn stage_colours(i: usize) -> (RGBAColor, RGBAColor) {
+    (
+        Palette99::pick(2 * i).to_rgba(),
+        Palette99::pick(2 * i + 1).to_rgba(),
+    )
 }
 
 /// Heatmap of the confusion matrix (rows = true class), shaded by row-normalised count, with the

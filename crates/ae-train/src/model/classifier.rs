@@ -7,6 +7,7 @@ use ae_models::{Classifies, Encoder, EncoderClassifier};
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
+use super::kind::dense_flops;
 use super::{Arch, ArchKind, LayerTiles, ModelKind, Net, conv_kernels, dense_columns};
 use crate::error::TrainError;
 
@@ -55,7 +56,7 @@ impl ArchKind for ClassifierArch {
 
     fn forward_flops_per_sample(&self) -> u64 {
         self.encoder.kind().encoder_flops_per_sample()
-            + 2 * (self.encoder.code_size() * self.num_classes) as u64
+            + dense_flops(self.encoder.code_size(), self.num_classes)
     }
 
     fn has_pretrained_encoder(&self) -> bool {

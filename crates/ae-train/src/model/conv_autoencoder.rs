@@ -10,6 +10,7 @@ use ae_models::{
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
+use super::kind::{conv_flops as conv, dense_flops as dense};
 use super::{Arch, ArchKind, LayerTiles, ModelKind, Net, SpecKind, conv_kernels};
 use crate::error::{RecipeError, TrainError};
 use crate::recipe::Recipe;
@@ -81,14 +82,6 @@ pub struct ConvAutoencoderArch {
     /// Absent from checkpoints written before it existed, which all used ReLU.
     #[serde(default = "default_output_activation")]
     pub output_activation: Activation,
-}
-
-// out_channels × out_h × out_w positions, each in_channels × k × k multiply-adds, 2 FLOPs each.
-fn conv(cin: usize, cout: usize, k: usize, side_out: usize) -> u64 {
-    2 * (cout * side_out * side_out * cin * k * k) as u64
-}
-fn dense(i: usize, o: usize) -> u64 {
-    2 * (i * o) as u64
 }
 
 impl SpecKind for ConvAutoencoderSpec {

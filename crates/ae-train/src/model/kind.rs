@@ -2,19 +2,29 @@
 //! ([`ArchKind`]) and the model itself ([`ModelKind`]). Each kind's module implements them; the
 //! learner only calls these.
 
-use std::fmt;
-use std::sync::Arc;
-
-use ae_data::{Batch, Prepared};
+use ae_data::Batch;
 use ae_models::Reconstruction;
 use burn::module::Module;
 use burn::tensor::{Device, Tensor};
+use std::fmt;
 
 use super::{Arch, GrowSpec, LayerTiles, Net};
 use crate::error::{RecipeError, TrainError};
+use crate::measure::TestSet;
 use crate::metrics::TestMetrics;
 use crate::objective::StepLosses;
 use crate::recipe::{Recipe, Stage};
+
+/// FLOPs of a dense layer `inputs -> outputs` per sample (2 per multiply-add).
+pub fn dense_flops(inputs: usize, outputs: usize) -> u64 {
+    2 * (inputs * outputs) as u64
+}
+
+/// FLOPs of a convolution per sample: `cout × side_out²` positions, each `cin × k²`
+/// multiply-adds, 2 FLOPs each.
+pub fn conv_flops(cin: usize, cout: usize, k: usize, side_out: usize) -> u64 {
+    2 * (cout * side_out * side_out * cin * k * k) as u64
+}
 
 /// A kind's `[model]` section of a recipe.
 pub trait SpecKind {
@@ -113,20 +123,12 @@ pub trait ModelKind: Module + Into<Net> {
     {
         crate::objective::stage_losses(self, batch, stage)
     }
-    /// Test metrics of `stage` on `test` (batches of `batch_size`, input noise from
-    /// `noise_seed`), the model in validation mode on `device`.
-    fn evaluate(
-        &self,
-        test: &Arc<Prepared>,
-        stage: &Stage,
-        batch_size: usize,
-        noise_seed: u64,
-        device: &Device,
-    ) -> Result<TestMetrics, TrainError>
+    /// Test metrics of `stage` on `test` (the model in validation mode).
+    fn evaluate(&self, stage: &Stage, test: &TestSet<'_>) -> Result<TestMetrics, TrainError>
     where
         Self: Sized,
     {
-        crate::measure::evaluate_stage(self, test, stage, batch_size, noise_seed, device)
+        crate::measure::evaluate_stage(self, stage.kind, test)
     }
 }
 
@@ -156,14 +158,7 @@ impl ModelKind for Net {
     fn losses(&self, batch: &Batch, stage: &Stage) -> Result<StepLosses, TrainError> {
         crate::each_net!(self, m => ModelKind::losses(m, batch, stage))
     }
-    fn evaluate(
-        &self,
-        test: &Arc<Prepared>,
-        stage: &Stage,
-        batch_size: usize,
-        noise_seed: u64,
-        device: &Device,
-    ) -> Result<TestMetrics, TrainError> {
-        crate::each_net!(self, m => ModelKind::evaluate(m, test, stage, batch_size, noise_seed, device))
+    fn evaluate(&self, stage: &Stage, test: &TestSet<'_>) -> Result<TestMetrics, TrainError> {
+        crate::each_net!(self, m => ModelKind::evaluate(m, stage, test))
     }
 }

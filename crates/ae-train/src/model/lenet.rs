@@ -8,6 +8,7 @@ use ae_models::{Classifies, LeNet5, LeNet5Config};
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
+use super::kind::{conv_flops, dense_flops};
 use super::{Arch, ArchKind, LayerTiles, ModelKind, Net, SpecKind, conv_kernels};
 use crate::error::{RecipeError, TrainError};
 use crate::recipe::Recipe;
@@ -79,16 +80,11 @@ impl ArchKind for LenetArch {
     }
 
     fn forward_flops_per_sample(&self) -> u64 {
-        let dense = |i: usize, o: usize| 2 * (i * o) as u64;
-        // out_channels × out_h × out_w positions, each in_channels × k × k multiply-adds.
-        let conv = |cin: usize, cout: usize, k: usize, side_out: usize| {
-            2 * (cout * side_out * side_out * cin * k * k) as u64
-        };
-        conv(1, 6, 5, 28)
-            + conv(6, 16, 5, 10)
-            + dense(400, 120)
-            + dense(120, FEATURES)
-            + dense(FEATURES, self.num_classes)
+        conv_flops(1, 6, 5, 28)
+            + conv_flops(6, 16, 5, 10)
+            + dense_flops(400, 120)
+            + dense_flops(120, FEATURES)
+            + dense_flops(FEATURES, self.num_classes)
     }
 }
 

@@ -11,6 +11,7 @@ use ae_models::{
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
+use super::kind::dense_flops;
 use super::{Arch, ArchKind, LayerTiles, ModelKind, Net, SpecKind, dense_columns, dense_rows};
 use crate::error::{RecipeError, TrainError};
 use crate::recipe::{Recipe, Strategy};
@@ -78,7 +79,7 @@ impl StackedArch {
     fn encoder_flops(&self) -> u64 {
         self.encoder_sizes()
             .windows(2)
-            .map(|w| 2 * (w[0] * w[1]) as u64)
+            .map(|w| dense_flops(w[0], w[1]))
             .sum()
     }
 }

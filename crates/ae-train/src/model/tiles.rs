@@ -7,8 +7,8 @@ use std::path::Path;
 use burn::tensor::Tensor;
 
 use crate::error::TrainError;
-use crate::readback::read_f32;
 use crate::files::write_atomic;
+use crate::readback::read_f32;
 
 /// A named layer's tiles: `encoder` (the first layer) or `decoder` (a dense output layer).
 pub type LayerTiles = (&'static str, Tiles);
@@ -102,14 +102,48 @@ impl Tiles {
     }
 }
 
-/// Dense weight `[d_input, units]` as one image per unit (column).
+/// Dense weight `[d_input, units]` as one image per unit (column): a first layer's units.
 pub fn dense_columns(weight: Tensor<2>, image: [usize; 3]) -> Result<Tiles, TrainError> {
     let [d_input, units] = weight.dims();
+    dense_tiles(
+        weight,
+        image,
+        units,
+        d_input,
+        "first-layer weight has {} inputs",
+        |v, unit, i| v[i * units + unit],
+    )
+}
+
+/// Dense weight `[units, d_output]` as one image per unit (row): an output layer's units.
+pub fn dense_rows(weight: Tensor<2>, image: [usize; 3]) -> Result<Tiles, TrainError> {
+    let [units, d_output] = weight.dims();
+    dense_tiles(
+        weight,
+        image,
+        units,
+        d_output,
+        "output-layer weight has {} outputs",
+        |v, unit, i| v[unit * d_output + i],
+    )
+}
+
+/// `units` images of `image`'s shape, pixel `i` of unit `u` being `at(values, u, i)`; the
+/// image size must be `per_unit` (`what` says what that is, `{}` standing for the number).
+fn dense_tiles(
+    weight: Tensor<2>,
+    image: [usize; 3],
+    units: usize,
+    per_unit: usize,
+    what: &str,
+    at: impl Fn(&[f32], usize, usize) -> f32,
+) -> Result<Tiles, TrainError> {
     let values = read_f32(weight)?;
     let [c, h, w] = image;
-    if c * h * w != d_input {
+    if c * h * w != per_unit {
         return Err(TrainError::InvalidOption(format!(
-            "first-layer weight has {d_input} inputs, images have {c}×{h}×{w}"
+            "{}, images have {c}×{h}×{w}",
+            what.replacen("{}", &per_unit.to_string(), 1)
         )));
     }
     Ok(Tiles {
@@ -117,29 +151,7 @@ pub fn dense_columns(weight: Tensor<2>, image: [usize; 3]) -> Result<Tiles, Trai
         height: h,
         width: w,
         tiles: (0..units)
-            .map(|j| (0..d_input).map(|i| values[i * units + j]).collect())
-            .collect(),
-    })
-}
-
-/// Dense weight `[units, d_output]` as one image per unit (row).
-pub fn dense_rows(weight: Tensor<2>, image: [usize; 3]) -> Result<Tiles, TrainError> {
-    let [units, d_output] = weight.dims();
-    let values = read_f32(weight)?;
-    let [c, h, w] = image;
-    if c * h * w != d_output {
-        return Err(TrainError::InvalidOption(format!(
-            "output-layer weight has {d_output} outputs, images have {c}×{h}×{w}"
-        )));
-    }
-    Ok(Tiles {
-        channels: c,
-        height: h,
-        width: w,
-        tiles: values
-            .chunks(d_output)
-            .take(units)
-            .map(<[f32]>::to_vec)
+            .map(|u| (0..per_unit).map(|i| at(&values, u, i)).collect())
             .collect(),
     })
 }

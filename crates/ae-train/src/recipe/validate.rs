@@ -55,36 +55,22 @@ impl Recipe {
         {
             return Err(RecipeError::invalid(key("name"), "is empty"));
         }
-        let positive = |k: &str, v: f64| {
-            if v.is_finite() && v > 0.0 {
+        // `v` must pass `ok`, else the key is named with what was `expected`.
+        let check = |k: &str, v: f64, ok: bool, expected: &str| {
+            if ok {
                 Ok(())
             } else {
                 Err(RecipeError::invalid(
                     key(k),
-                    format!("is {v}, expected a finite number > 0"),
+                    format!("is {v}, expected {expected}"),
                 ))
             }
         };
-        let non_negative = |k: &str, v: f64| {
-            if v.is_finite() && v >= 0.0 {
-                Ok(())
-            } else {
-                Err(RecipeError::invalid(
-                    key(k),
-                    format!("is {v}, expected a finite number >= 0"),
-                ))
-            }
-        };
-        let unit = |k: &str, v: f64| {
-            if (0.0..1.0).contains(&v) {
-                Ok(())
-            } else {
-                Err(RecipeError::invalid(
-                    key(k),
-                    format!("is {v}, expected a number in [0, 1)"),
-                ))
-            }
-        };
+        let positive =
+            |k: &str, v: f64| check(k, v, v.is_finite() && v > 0.0, "a finite number > 0");
+        let non_negative =
+            |k: &str, v: f64| check(k, v, v.is_finite() && v >= 0.0, "a finite number >= 0");
+        let unit = |k: &str, v: f64| check(k, v, (0.0..1.0).contains(&v), "a number in [0, 1)");
         match &stage.optimizer {
             OptimizerSpec::Sgd {
                 lr,

@@ -13,12 +13,13 @@ use super::session::Session;
 use super::{CHECK_EVERY, TAG_DATA, TAG_TEST_NOISE};
 use crate::checkpoint::{PartialEpoch, Pointer, Which};
 use crate::error::TrainError;
-use crate::readback::{read_int_scalars, read_scalars};
+use crate::measure::TestSet;
 use crate::metrics::EpochRecord;
 use crate::model::{ModelKind, Net};
 use crate::objective::StepLosses;
 use crate::observe::{EpochStart, Step};
 use crate::optim::learning_rate;
+use crate::readback::{read_int_scalars, read_scalars};
 use crate::recipe::StageKind;
 use crate::run_folder::MetricsFile;
 
@@ -188,11 +189,14 @@ impl Session {
 
         let valid = net.valid();
         let test = valid.evaluate(
-            &self.test,
             &spec,
-            self.recipe.eval_batch_size,
-            self.seed(&[TAG_TEST_NOISE, stage as u64]),
-            &self.plain,
+            &TestSet {
+                data: &self.test,
+                batch_size: self.recipe.eval_batch_size,
+                noise: spec.noise,
+                noise_seed: self.seed(&[TAG_TEST_NOISE, stage as u64]),
+                device: &self.plain,
+            },
         )?;
         if !test.loss.is_finite() {
             return Err(self.non_finite(

@@ -7,6 +7,7 @@ use burn::module::Module;
 
 use crate::error::TrainError;
 use crate::evaluate_run::{EvalOptions, TestReport};
+use crate::measure::TestSet;
 use crate::model::{ModelKind, Net};
 use crate::recipe::{Recipe, StagePlan};
 use crate::run::{TAG_TEST_NOISE, load_data};
@@ -105,11 +106,14 @@ pub fn evaluate_weights(
     let data = load_data(&data_recipe, &options.data)?;
     let noise_seed = ae_data::derive_seed(recipe.seed, &[TAG_TEST_NOISE, index as u64]);
     let metrics = net.valid().evaluate(
-        &data.test,
         stage_spec,
-        recipe.eval_batch_size,
-        noise_seed,
-        &device,
+        &TestSet {
+            data: &data.test,
+            batch_size: recipe.eval_batch_size,
+            noise: stage_spec.noise,
+            noise_seed,
+            device: &device,
+        },
     )?;
     Ok(WeightsReport {
         weights: weights.to_path_buf(),
