@@ -60,13 +60,7 @@ pub fn evaluate_reconstruction<M: ModelKind>(
     net: &M,
     on: &TestSet<'_>,
 ) -> Result<TestMetrics, TrainError> {
-    let TestSet {
-        data: test,
-        batch_size,
-        noise,
-        noise_seed,
-        device,
-    } = *on;
+    let (test, batch_size, device) = (on.data, on.batch_size, on.device);
     let loader = BatchLoader::new(test.clone(), batch_size);
     let mut squared = Vec::new();
     let mut abs_sums = Vec::new();
@@ -90,13 +84,13 @@ pub fn evaluate_reconstruction<M: ModelKind>(
     let mean_abs = sum(read_scalars(abs_sums)?) / code_values.max(1) as f64;
     let inactive_count: i64 = read_int_scalars(inactive)?.iter().sum();
 
-    let (mse_noisy, mean_abs_noisy) = if noise == Noise::None {
+    let (mse_noisy, mean_abs_noisy) = if on.noise == Noise::None {
         (None, None)
     } else {
-        let noisy = BatchLoader::new(test.clone(), batch_size).noise(noise);
+        let noisy = BatchLoader::new(test.clone(), batch_size).noise(on.noise);
         let mut squared = Vec::new();
         let mut abs_sums = Vec::new();
-        for batch in noisy.iter(noise_seed, device) {
+        for batch in noisy.iter(on.noise_seed, device) {
             let rec = net
                 .reconstruct(batch.input)
                 .ok_or_else(not_an_autoencoder)?;
@@ -125,19 +119,13 @@ pub fn evaluate_classification<M: ModelKind>(
     net: &M,
     on: &TestSet<'_>,
 ) -> Result<TestMetrics, TrainError> {
-    let TestSet {
-        data: test,
-        batch_size,
-        noise,
-        noise_seed,
-        device,
-    } = *on;
-    let loader = BatchLoader::new(test.clone(), batch_size).noise(noise);
+    let test = on.data;
+    let loader = BatchLoader::new(test.clone(), on.batch_size).noise(on.noise);
     let labels = test.labels();
     let mut confusion = ConfusionMatrix::default();
     let mut nll_sums = Vec::new();
     let mut seen = 0usize;
-    for batch in loader.iter(noise_seed, device) {
+    for batch in loader.iter(on.noise_seed, on.device) {
         let log_probs = net.log_probs(batch.input).ok_or_else(|| {
             TrainError::InvalidOption("classification metrics need a classifier".into())
         })?;

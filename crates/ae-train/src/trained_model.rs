@@ -191,6 +191,19 @@ impl TrainedModel {
         self.arch.kind().code_description()
     }
 
+    /// "checkpoint <dir> holds a <kind>, <what>" (the kind lacks what was asked of it).
+    fn holds(&self, what: &str) -> TrainError {
+        let sep = if what.starts_with("not") { ", " } else { " " };
+        TrainError::RunFolder {
+            path: self.run_dir.clone(),
+            message: format!(
+                "checkpoint {} holds a {}{sep}{what}",
+                self.pointer.dir,
+                self.arch.kind_name()
+            ),
+        }
+    }
+
     fn tensor(&self, images: &[f32], shape: [usize; 3]) -> Tensor<4> {
         let n = images.len() / shape.iter().product::<usize>().max(1);
         Tensor::<4>::from_data(
@@ -217,14 +230,7 @@ impl TrainedModel {
         let log_probs = self
             .net
             .log_probs(self.tensor(images, shape))
-            .ok_or_else(|| TrainError::RunFolder {
-                path: self.run_dir.clone(),
-                message: format!(
-                    "checkpoint {} holds a {}, not a classifier",
-                    self.pointer.dir,
-                    self.arch.kind_name()
-                ),
-            })?;
+            .ok_or_else(|| self.holds("not a classifier"))?;
         read_f32(log_probs.exp())
     }
 
@@ -234,14 +240,11 @@ impl TrainedModel {
         let rec = self
             .net
             .reconstruct(self.tensor(images, shape))
-            .ok_or_else(|| TrainError::RunFolder {
-                path: self.run_dir.clone(),
-                message: format!(
-                    "checkpoint {} holds a {} without a decoder; reconstruct needs an autoencoder \
-                     (this run kept none: checkpoints/autoencoder.json is missing)",
-                    self.pointer.dir,
-                    self.arch.kind_name()
-                ),
+            .ok_or_else(|| {
+                self.holds(
+                    "without a decoder; reconstruct needs an autoencoder (this run kept none: \
+                     checkpoints/autoencoder.json is missing)",
+                )
             })?;
         read_f32(rec.output)
     }

@@ -7,7 +7,9 @@ use ae_train::{ConfusionMatrix, EpochRecord, StageKind, TrainError};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{FONT, legend, line, render, text_err, whole_number};
+use plotters::coord::ranged1d::Ranged;
+
+use super::{Chart, FONT, legend, line, render, text_err, whole_number};
 
 /// Size of the loss and accuracy plots.
 pub const CURVE_SIZE: (u32, u32) = (960, 540);
@@ -61,21 +63,11 @@ pub fn loss_plot(records: &[EpochRecord], path: &Path) -> Result<(), TrainError>
                     .map(move |r| (r.global_epoch as f64, loss(r)))
                     .collect::<Vec<_>>()
             };
-            let (colour, light) = stage_colours(i);
-            line(
-                &mut chart,
-                points(|r| r.train_loss),
-                colour,
-                3,
-                format!("{name}: train"),
-            )?;
-            line(
-                &mut chart,
-                points(|r| r.test_loss),
-                light,
-                3,
-                format!("{name}: test"),
-            )?;
+            let curves = [
+                (points(|r| r.train_loss), format!("{name}: train")),
+                (points(|r| r.test_loss), format!("{name}: test")),
+            ];
+            stage_curves(&mut chart, i, curves)?;
         }
         legend(&mut chart, 13, SeriesLabelPosition::UpperMiddle)
     })
@@ -123,33 +115,34 @@ pub fn accuracy_plot(records: &[EpochRecord], path: &Path) -> Result<(), TrainEr
                     .filter_map(move |r| accuracy(r).map(|a| (r.global_epoch as f64, 100.0 * a)))
                     .collect::<Vec<_>>()
             };
-            let (colour, light) = stage_colours(i);
-            line(
-                &mut chart,
-                points(|r| r.test_accuracy),
-                colour,
-                3,
-                format!("{name}: test"),
-            )?;
-            let train = points(|r| r.train_accuracy);
-            line(
-                &mut chart,
-                train,
-                light,
-                3,
-                format!("{name}: train (running)"),
-            )?;
+            let curves = [
+                (points(|r| r.test_accuracy), format!("{name}: test")),
+                (
+                    points(|r| r.train_accuracy),
+                    format!("{name}: train (running)"),
+                ),
+            ];
+            stage_curves(&mut chart, i, curves)?;
         }
         legend(&mut chart, 13, SeriesLabelPosition::LowerRight)
     })
 }
 
-/// The colours of stage `i`'s train and test curves.
-fn stage_colours(i: usize) -> (RGBAColor, RGBAColor) {
-    (
-        Palette99::pick(2 * i).to_rgba(),
-        Palette99::pick(2 * i + 1).to_rgba(),
-    )
+/// Stage `i`'s two curves, each `(points, label)`, in the stage's two colours.
+fn stage_curves<X, Y>(
+    chart: &mut Chart<'_, '_, X, Y>,
+    i: usize,
+    curves: [(Vec<(f64, f64)>, String); 2],
+) -> Result<(), String>
+where
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+{
+    for (k, (points, label)) in curves.into_iter().enumerate() {
+        let colour = Palette99::pick(2 * i + k).to_rgba();
+        line(chart, points, colour, 3, label)?;
+    }
+    Ok(())
 }
 
 /// Heatmap of the confusion matrix (rows = true class), shaded by row-normalised count, with the

@@ -10,7 +10,7 @@ use ae_models::{
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
-use super::kind::{conv_flops as conv, dense_flops as dense};
+use super::kind::{conv_flops as conv, dense_flops as dense, needs_32x32};
 use super::{Arch, ArchKind, LayerTiles, ModelKind, Net, SpecKind, conv_kernels};
 use crate::error::{RecipeError, TrainError};
 use crate::recipe::Recipe;
@@ -88,13 +88,8 @@ impl SpecKind for ConvAutoencoderSpec {
     fn initial_arch(&self, recipe: &Recipe, input: [usize; 3]) -> Result<Arch, RecipeError> {
         let [c, h, w] = input;
         if (h, w) != (32, 32) {
-            return Err(RecipeError::invalid(
-                "resize",
-                format!(
-                    "the conv autoencoder needs 32×32 images but {} has {h}×{w}; set resize = \"pad32\" or \"bilinear32\"",
-                    recipe.dataset
-                ),
-            ));
+            let fits = ["pad32", "bilinear32"];
+            return Err(needs_32x32("the conv autoencoder", recipe, [h, w], fits));
         }
         if self.code_size == 0 {
             return Err(RecipeError::Zero {

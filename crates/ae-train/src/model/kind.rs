@@ -26,6 +26,23 @@ pub fn conv_flops(cin: usize, cout: usize, k: usize, side_out: usize) -> u64 {
     2 * (cout * side_out * side_out * cin * k * k) as u64
 }
 
+/// The error of a model that takes 32×32 images given `h`×`w` ones by the recipe's resize;
+/// `resizes` names the resize values that fit, in the order to suggest them.
+pub fn needs_32x32(
+    model: &str,
+    recipe: &Recipe,
+    [h, w]: [usize; 2],
+    resizes: [&str; 2],
+) -> RecipeError {
+    RecipeError::invalid(
+        "resize",
+        format!(
+            "{model} needs 32×32 images but {} has {h}×{w}; set resize = \"{}\" or \"{}\"",
+            recipe.dataset, resizes[0], resizes[1]
+        ),
+    )
+}
+
 /// A kind's `[model]` section of a recipe.
 pub trait SpecKind {
     /// The architecture the first stage starts from (before its `grow`), for images of

@@ -8,7 +8,7 @@ use ae_models::{Classifies, LeNet5, LeNet5Config};
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
-use super::kind::{conv_flops, dense_flops};
+use super::kind::{conv_flops, dense_flops, needs_32x32};
 use super::{Arch, ArchKind, LayerTiles, ModelKind, Net, SpecKind, conv_kernels};
 use crate::error::{RecipeError, TrainError};
 use crate::recipe::Recipe;
@@ -40,13 +40,8 @@ impl SpecKind for LenetSpec {
             ));
         }
         if (h, w) != (32, 32) {
-            return Err(RecipeError::invalid(
-                "resize",
-                format!(
-                    "LeNet-5 needs 32×32 images but {} has {h}×{w}; set resize = \"bilinear32\" or \"pad32\"",
-                    recipe.dataset
-                ),
-            ));
+            let fits = ["bilinear32", "pad32"];
+            return Err(needs_32x32("LeNet-5", recipe, [h, w], fits));
         }
         Ok(Arch::Lenet(LenetArch {
             num_classes: NUM_CLASSES,
