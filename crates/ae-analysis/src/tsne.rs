@@ -246,27 +246,26 @@ mod tests {
     }
 
     #[test]
-    fn ten_gaussian_clusters_are_separated_in_the_barnes_hut_embedding() {
-        // 10 clusters × 100 points in 64-D (centres ~ 10 · √(64/6) ≈ 33 apart, spread 8 wide).
-        let (points, labels) = gaussian_clusters(10, 100, 64);
-        let y = tsne(&points, 64, &TsneConfig::default());
-        assert_eq!(y.len(), 1000);
-        assert!(y.iter().all(|p| p[0].is_finite() && p[1].is_finite()));
-        let accuracy = embedding_knn_accuracy(&y, &labels);
-        assert!(accuracy > 0.95, "5-NN accuracy of the embedding {accuracy}");
-    }
-
-    #[test]
-    fn the_exact_path_separates_the_clusters_too() {
-        let (points, labels) = gaussian_clusters(10, 30, 32);
-        let config = TsneConfig {
+    fn gaussian_clusters_are_separated_in_the_embedding() {
+        // Barnes-Hut: 10 clusters × 100 points in 64-D (centres ~ 10 · √(64/6) ≈ 33 apart,
+        // spread 8 wide); exact (theta 0): 10 × 30 points in 32-D.
+        let exact = TsneConfig {
             theta: 0.0,
             perplexity: 10.0,
             ..TsneConfig::default()
         };
-        let y = tsne(&points, 32, &config);
-        let accuracy = embedding_knn_accuracy(&y, &labels);
-        assert!(accuracy > 0.95, "5-NN accuracy of the embedding {accuracy}");
+        for (per_cluster, dim, config) in [(100, 64, TsneConfig::default()), (30, 32, exact)] {
+            let (points, labels) = gaussian_clusters(10, per_cluster, dim);
+            let y = tsne(&points, dim, &config);
+            assert_eq!(y.len(), 10 * per_cluster);
+            assert!(y.iter().all(|p| p[0].is_finite() && p[1].is_finite()));
+            let accuracy = embedding_knn_accuracy(&y, &labels);
+            let theta = config.theta;
+            assert!(
+                accuracy > 0.95,
+                "theta {theta}: 5-NN accuracy of the embedding {accuracy}"
+            );
+        }
     }
 
     #[test]
