@@ -21,6 +21,7 @@
 //! }
 //! # Ok::<(), ae_data::DataError>(())
 //! ```
+#![forbid(unsafe_code)]
 
 mod batch;
 pub mod catalog;
