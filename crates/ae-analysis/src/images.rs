@@ -205,22 +205,31 @@ pub fn write_png(path: &Path, pixels: &[f32], shape: [usize; 3]) -> Result<(), T
 mod tests {
     use super::*;
 
+    /// The picture at `path` prepared for `dataset`.
+    fn prepared(
+        path: &Path,
+        dataset: DatasetName,
+        resize: Resize,
+        options: PictureOptions,
+    ) -> Vec<f32> {
+        image_input(path, dataset, resize, options).unwrap()
+    }
+
     #[test]
     fn an_image_of_the_dataset_size_round_trips_unchanged() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("digit.png");
         let pixels: Vec<f32> = (0..784).map(|i| ((i * 7) % 256) as f32 / 255.0).collect();
         write_png(&path, &pixels, [1, 28, 28]).unwrap();
-        let input = image_input(
+        let input = prepared(
             &path,
             DatasetName::MnistMini,
             Resize::Keep,
             PictureOptions::default(),
-        )
-        .unwrap();
+        );
         assert_eq!(input, pixels);
         // Inverted, each value v becomes 1 − v.
-        let inverted = image_input(
+        let inverted = prepared(
             &path,
             DatasetName::MnistMini,
             Resize::Keep,
@@ -228,19 +237,17 @@ mod tests {
                 invert: true,
                 center: false,
             },
-        )
-        .unwrap();
+        );
         for (a, b) in inverted.iter().zip(&pixels) {
             assert!((a - (1.0 - b)).abs() < 1e-6);
         }
         // pad32 puts the same 28 × 28 in the middle of 32 × 32 zeros.
-        let padded = image_input(
+        let padded = prepared(
             &path,
             DatasetName::MnistMini,
             Resize::Pad32,
             PictureOptions::default(),
-        )
-        .unwrap();
+        );
         assert_eq!(padded.len(), 1024);
         assert_eq!(padded[2 * 32 + 2], pixels[0]);
         assert_eq!(padded[0], 0.0);
@@ -255,13 +262,12 @@ mod tests {
             .map(|k| (((k % 1024) * (k / 1024 + 1) * 5) % 256) as f32 / 255.0)
             .collect();
         write_png(&path, &pixels, [3, 32, 32]).unwrap();
-        let input = image_input(
+        let input = prepared(
             &path,
             DatasetName::Cifar10,
             Resize::Keep,
             PictureOptions::default(),
-        )
-        .unwrap();
+        );
         assert_eq!(input, pixels);
     }
 

@@ -95,17 +95,7 @@ pub fn tsne(points: &[f32], dim: usize, config: &TsneConfig) -> Vec<[f64; 2]> {
     let neighbours: Option<Vec<Vec<Neighbor<f32>>>> = (config.theta > 0.0).then(|| {
         // The crate's own count of neighbours for the sparse affinities: ⌊3 × perplexity⌋.
         let k = (3.0 * config.perplexity) as usize;
-        nearest_neighbours(points, points, dim, k, true)
-            .into_iter()
-            .map(|row| {
-                row.into_iter()
-                    .map(|(d, index)| Neighbor {
-                        index,
-                        distance: d.sqrt(),
-                    })
-                    .collect()
-            })
-            .collect()
+        neighbour_lists(points, dim, k)
     });
     let run = move || {
         let rows: Vec<&[f32]> = points.chunks_exact(dim).collect();
@@ -146,6 +136,22 @@ pub fn tsne(points: &[f32], dim: usize, config: &TsneConfig) -> Vec<[f64; 2]> {
     embedding
         .chunks_exact(2)
         .map(|p| [f64::from(p[0]), f64::from(p[1])])
+        .collect()
+}
+
+/// The `k` exact nearest neighbours of every point (itself left out), as the crate takes them:
+/// Euclidean distances, ties by index.
+fn neighbour_lists(points: &[f32], dim: usize, k: usize) -> Vec<Vec<Neighbor<f32>>> {
+    nearest_neighbours(points, points, dim, k, true)
+        .into_iter()
+        .map(|row| {
+            row.into_iter()
+                .map(|(d, index)| Neighbor {
+                    index,
+                    distance: d.sqrt(),
+                })
+                .collect()
+        })
         .collect()
 }
 
@@ -292,18 +298,7 @@ mod tests {
         // What the fit optimises: P from our neighbour lists, through the crate.
         let points = cluster(0.0, 40, 3);
         let rows: Vec<&[f32]> = points.chunks_exact(10).collect();
-        let neighbours: Vec<Vec<Neighbor<f32>>> =
-            nearest_neighbours(&points, &points, 10, 15, true)
-                .into_iter()
-                .map(|row| {
-                    row.into_iter()
-                        .map(|(d, index)| Neighbor {
-                            index,
-                            distance: d.sqrt(),
-                        })
-                        .collect()
-                })
-                .collect();
+        let neighbours: Vec<Vec<Neighbor<f32>>> = neighbour_lists(&points, 10, 15);
         let mut fit: tSNE<f32, &[f32], 2> = tSNE::new(&rows);
         fit.perplexity(5.0).epochs(0);
         fit.barnes_hut_with_neighbors(0.5, &neighbours);

@@ -198,12 +198,7 @@ mod tests {
     fn weight_grid_png_has_the_computed_size_and_normalised_tiles() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("w.png");
-        let tiles = Tiles {
-            channels: 1,
-            height: 2,
-            width: 2,
-            tiles: vec![vec![0.0, 1.0, 2.0, 3.0], vec![5.0; 4]],
-        };
+        let tiles = Tiles::new([1, 2, 2], vec![vec![0.0, 1.0, 2.0, 3.0], vec![5.0; 4]]);
         save_weight_grid(&tiles, &path).unwrap();
         let decoder =
             png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&path).unwrap()));

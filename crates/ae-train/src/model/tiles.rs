@@ -23,6 +23,16 @@ pub struct Tiles {
 }
 
 impl Tiles {
+    /// Tiles of `[channels, height, width]` each.
+    pub fn new([channels, height, width]: [usize; 3], tiles: Vec<Vec<f32>>) -> Tiles {
+        Tiles {
+            channels,
+            height,
+            width,
+            tiles,
+        }
+    }
+
     /// Tile-wise difference `self - other`; `None` when the shapes differ.
     pub fn difference(&self, other: &Tiles) -> Option<Tiles> {
         if (self.channels, self.height, self.width, self.tiles.len())
@@ -180,12 +190,7 @@ mod tests {
     fn tiles_round_trip_through_a_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.tiles");
-        let tiles = Tiles {
-            channels: 3,
-            height: 1,
-            width: 2,
-            tiles: vec![vec![0.5, -1.0, 2.0, 3.0, 4.0, 5.0]; 3],
-        };
+        let tiles = Tiles::new([3, 1, 2], vec![vec![0.5, -1.0, 2.0, 3.0, 4.0, 5.0]; 3]);
         tiles.save(&path).unwrap();
         assert_eq!(Tiles::load(&path).unwrap(), tiles);
         let diff = tiles.difference(&tiles).unwrap();
