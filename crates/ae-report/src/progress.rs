@@ -19,7 +19,7 @@ impl std::fmt::Debug for ProgressPrinter {
 impl ProgressPrinter {
     /// A bar when stderr is a terminal, one line per epoch otherwise.
     pub fn new() -> Self {
-        Self(Mutex::new(Progress::new(true)))
+        Self(Mutex::new(Progress::new()))
     }
 
     fn with(&self, f: impl FnOnce(&mut Progress)) {
@@ -55,10 +55,6 @@ impl Observer for ProgressPrinter {
         self.with(Progress::abandon);
         Ok(())
     }
-
-    fn note(&self, text: &str) {
-        self.with(|p| p.line(text));
-    }
 }
 
 /// Where progress goes.
@@ -69,28 +65,26 @@ struct Progress {
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Mode {
-    Off,
     Lines,
     Bar,
 }
 
 impl Progress {
-    /// A bar when `enabled` and stderr is a terminal, lines when `enabled` otherwise.
-    pub fn new(enabled: bool) -> Self {
-        let mode = match (enabled, std::io::stderr().is_terminal()) {
-            (false, _) => Mode::Off,
-            (true, true) => Mode::Bar,
-            (true, false) => Mode::Lines,
+    /// A bar when stderr is a terminal, lines otherwise.
+    fn new() -> Self {
+        let mode = if std::io::stderr().is_terminal() {
+            Mode::Bar
+        } else {
+            Mode::Lines
         };
         Self { mode, bar: None }
     }
 
     /// Prints a line (above the bar when one is shown).
     pub fn line(&self, text: &str) {
-        match (&self.bar, self.mode) {
-            (_, Mode::Off) => {}
-            (Some(bar), _) => bar.println(text),
-            (None, _) => eprintln!("{text}"),
+        match &self.bar {
+            Some(bar) => bar.println(text),
+            None => eprintln!("{text}"),
         }
     }
 

@@ -106,8 +106,6 @@ pub trait Observer: Send + Sync {
     fn run_ended(&self, _run: &RunEnd<'_>) -> Result<(), TrainError> {
         Ok(())
     }
-    /// A line of information for the user.
-    fn note(&self, _text: &str) {}
 }
 
 /// The observers of a run, called in the order they were added.
@@ -159,14 +157,14 @@ impl Observers {
     pub(crate) fn stage_ended(&self, e: &StageEnd<'_>) -> Result<(), TrainError> {
         self.each(|o| o.stage_ended(e))
     }
-    pub(crate) fn run_ended(&self, e: &RunEnd<'_>) -> Result<(), TrainError> {
+    pub(crate) fn run_ended(&self, end: &RunEnd<'_>) -> Result<(), TrainError> {
         // Every observer hears the end, even when one of them fails; the first error counts.
         let mut first = Ok(());
         for o in &self.0 {
-            if let Err(e) = o.run_ended(e)
+            if let Err(error) = o.run_ended(end)
                 && first.is_ok()
             {
-                first = Err(e);
+                first = Err(error);
             }
         }
         first
