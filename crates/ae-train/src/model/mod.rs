@@ -9,9 +9,10 @@
 //! in `ae_models::pytorch`.
 //!
 //! This file is the registration: the three enums that name every kind ([`ModelSpec`] in a
-//! recipe, [`Arch`] in a checkpoint, [`Net`] in memory) and the two `match`es that dispatch to
-//! a kind ([`each_net!`], [`each_arch!`]). Nothing else in the workspace matches on a kind. A
-//! new kind is a module here and one line in each enum and each macro.
+//! recipe, [`Arch`] in a checkpoint, [`Net`] in memory) and the three `match`es that dispatch
+//! to a kind ([`each_net!`], [`each_arch!`] and `each_spec!`). Nothing else in the workspace
+//! matches on a kind. A new kind is a module here, one line in each enum and each macro, and a
+//! `From` impl for its model.
 
 mod classifier;
 mod conv_autoencoder;
