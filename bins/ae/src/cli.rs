@@ -136,6 +136,10 @@ pub struct TrainArgs {
     /// No per-epoch progress on stderr.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Scale each tile of the weight grids to its own range (torchvision's `scale_each=True`)
+    /// instead of one scale per grid, as the notebooks draw them.
+    #[arg(long)]
+    pub scale_each: bool,
     /// Start the first stage from PyTorch weights (a `.pth` from torch.save(state_dict) or a
     /// `.safetensors` file, told apart by content) instead of a random initialisation.
     #[arg(long, value_name = "FILE", conflicts_with = "resume")]
@@ -162,6 +166,7 @@ impl TrainArgs {
             out: PathBuf::from("runs"),
             resume: None,
             quiet: false,
+            scale_each: false,
             init: None,
             interrupt_after_steps: None,
             data: DataArgs {

@@ -1,5 +1,6 @@
 //! `ae train`: run a recipe (or resume a run) and summarise the result.
 
+use ae_report::grids::GridScale;
 use ae_train::{Interrupt, Overrides, Recipe, RunOptions, RunSummary, resume, train};
 use anyhow::{Result, bail};
 
@@ -20,7 +21,12 @@ pub fn run(args: TrainArgs) -> Result<()> {
     options.data = args.data.locator();
     options.out_dir = args.out.clone();
     options.overrides = overrides;
-    options.observers = ae_report::observers(!args.quiet);
+    let scale = if args.scale_each {
+        GridScale::Tile
+    } else {
+        GridScale::Grid
+    };
+    options.observers = ae_report::observers(!args.quiet, scale);
     options.interrupt = interrupt_on_signals();
     options.interrupt_after_steps = args.interrupt_after_steps;
     options.init = args.init.clone();

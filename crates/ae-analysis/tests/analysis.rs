@@ -56,7 +56,7 @@ fn small_run() -> &'static Path {
         let mut options = RunOptions::new(Device::flex());
         options.data = mini_data();
         options.out_dir = out;
-        options.observers = ae_report::observers(false);
+        options.observers = ae_report::observers(false, ae_report::grids::GridScale::Grid);
         let recipe = Recipe::from_toml_str(SMALL, "test recipe").unwrap();
         train(&recipe, &options).unwrap().run_dir
     })
@@ -332,7 +332,7 @@ fn lenet_runs_embed_their_84_features_and_have_no_autoencoder() {
     let mut run_options = RunOptions::new(Device::flex());
     run_options.data = mini_data();
     run_options.out_dir = out.path().to_path_buf();
-    run_options.observers = ae_report::observers(false);
+    run_options.observers = ae_report::observers(false, ae_report::grids::GridScale::Grid);
     let recipe = Recipe::from_toml_str(LENET, "test recipe").unwrap();
     let run = train(&recipe, &run_options).unwrap().run_dir;
     assert!(!run.join("checkpoints/autoencoder.json").exists());

@@ -1,7 +1,8 @@
 //! Image grids: a layer's weights as tiles (dense units as images, conv kernels as small
-//! tiles, RGB for 3-channel input; the tiles come from the model kind, `ae_train::Tiles`), each
-//! tile normalised for display; and clean / noisy / reconstructed test images side by side.
-//! Written as PNG with the `png` crate.
+//! tiles, RGB for 3-channel input; the tiles come from the model kind, `ae_train::Tiles`),
+//! scaled for display as the notebooks' `torchvision.utils.make_grid(w, normalize=True)` does
+//! (one min–max scale for the whole grid) or each tile on its own (`scale_each=True`); and
+//! clean / noisy / reconstructed test images side by side. Written as PNG with the `png` crate.
 
 use std::path::Path;
 
@@ -12,9 +13,26 @@ pub const GAP: usize = 2;
 /// Background colour between tiles.
 const BACKGROUND: [u8; 3] = [40, 40, 48];
 
-/// Columns and rows of a near-square grid of `n` tiles.
-pub fn grid_shape(n: usize) -> (usize, usize) {
-    let cols = (n as f64).sqrt().ceil().max(1.0) as usize;
+/// How a weight grid maps values to grey levels (or colours).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum GridScale {
+    /// One min–max scale for the whole grid, as the notebooks draw (`make_grid(normalize=True)`,
+    /// `scale_each=False`): a kernel that barely changed looks flat beside one that changed a
+    /// lot.
+    #[default]
+    Grid,
+    /// Each tile scaled to its own minimum and maximum (`scale_each=True`): every tile's
+    /// pattern visible, their sizes not comparable.
+    Tile,
+}
+
+/// Columns and rows of a grid of `n` tiles, `per_row` to a row (at most `n`), or near-square
+/// when `per_row` is `None`.
+pub fn grid_shape(n: usize, per_row: Option<usize>) -> (usize, usize) {
+    let cols = match per_row {
+        Some(per_row) => per_row.clamp(1, n.max(1)),
+        None => (n as f64).sqrt().ceil().max(1.0) as usize,
+    };
     (cols, n.div_ceil(cols).max(1))
 }
 
@@ -23,9 +41,14 @@ pub fn tile_scale(height: usize, width: usize) -> usize {
     (56 / height.max(width).max(1)).max(1)
 }
 
-/// Pixel size of a weight grid of `n` tiles of `height × width`.
-pub fn weight_grid_size(n: usize, height: usize, width: usize) -> (usize, usize) {
-    let (cols, rows) = grid_shape(n);
+/// Pixel size of a weight grid of `n` tiles of `height × width`, `per_row` to a row.
+pub fn weight_grid_size(
+    n: usize,
+    per_row: Option<usize>,
+    height: usize,
+    width: usize,
+) -> (usize, usize) {
+    let (cols, rows) = grid_shape(n, per_row);
     let s = tile_scale(height, width);
     (
         cols * (width * s + GAP) + GAP,
@@ -103,32 +126,47 @@ impl Canvas {
     }
 }
 
-/// Maps a tile to [0, 1] by its own minimum and maximum (over all channels of an RGB kernel).
-fn normalise(tile: &[f32]) -> Vec<f32> {
-    let (lo, hi) = tile
-        .iter()
+/// The smallest and largest value (NaN ignored; `(inf, -inf)` when there is none).
+fn range<'a>(values: impl IntoIterator<Item = &'a f32>) -> (f32, f32) {
+    values
+        .into_iter()
         .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| {
             (lo.min(v), hi.max(v))
-        });
-    // Constant (or NaN) tiles are drawn mid grey.
-    if hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater) {
-        return vec![0.5; tile.len()];
-    }
-    tile.iter().map(|v| (v - lo) / (hi - lo)).collect()
+        })
 }
 
-/// Writes the tiles as a near-square grid PNG, each tile normalised on its own.
-pub fn save_weight_grid(tiles: &Tiles, path: &Path) -> Result<(), TrainError> {
-    let (cols, _) = grid_shape(tiles.tiles.len());
+/// Maps `values` to [0, 1] by the range `(lo, hi)`; a constant (or empty) range draws mid grey.
+fn normalise(values: &[f32], (lo, hi): (f32, f32)) -> Vec<f32> {
+    if hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater) {
+        return vec![0.5; values.len()];
+    }
+    values.iter().map(|v| (v - lo) / (hi - lo)).collect()
+}
+
+/// Writes the tiles as a grid PNG, `per_row` to a row (near-square when `None`), scaled as
+/// `scale` says.
+pub fn save_weight_grid(
+    tiles: &Tiles,
+    per_row: Option<usize>,
+    scale: GridScale,
+    path: &Path,
+) -> Result<(), TrainError> {
+    let n = tiles.tiles.len();
+    let (cols, _) = grid_shape(n, per_row);
     let s = tile_scale(tiles.height, tiles.width);
-    let (w, h) = weight_grid_size(tiles.tiles.len(), tiles.height, tiles.width);
+    let (w, h) = weight_grid_size(n, per_row, tiles.height, tiles.width);
+    let whole = range(tiles.tiles.iter().flatten());
     let mut canvas = Canvas::new(w, h);
     for (i, tile) in tiles.tiles.iter().enumerate() {
         let (col, row) = (i % cols, i / cols);
+        let tile_range = match scale {
+            GridScale::Grid => whole,
+            GridScale::Tile => range(tile),
+        };
         canvas.draw(
             GAP + col * (tiles.width * s + GAP),
             GAP + row * (tiles.height * s + GAP),
-            &normalise(tile),
+            &normalise(tile, tile_range),
             [tiles.channels, tiles.height, tiles.width],
             s,
         );
@@ -181,38 +219,67 @@ mod tests {
     use super::*;
 
     #[test]
-    fn grid_shapes_are_near_square() {
-        assert_eq!(grid_shape(400), (20, 20));
-        assert_eq!(grid_shape(64), (8, 8));
-        assert_eq!(grid_shape(6), (3, 2));
-        assert_eq!(grid_shape(1), (1, 1));
-        assert_eq!(weight_grid_size(400, 28, 28), (20 * 58 + 2, 20 * 58 + 2));
-        // 3×3 kernels are magnified 18 times.
-        assert_eq!(weight_grid_size(64, 3, 3), (8 * 56 + 2, 8 * 56 + 2));
+    fn grid_shapes_are_near_square_or_as_many_per_row_as_asked() {
+        assert_eq!(grid_shape(400, None), (20, 20));
+        assert_eq!(grid_shape(64, None), (8, 8));
+        assert_eq!(grid_shape(6, None), (3, 2));
+        assert_eq!(grid_shape(1, None), (1, 1));
+        // make_grid(nrow=8) of 64 kernels; LeNet's six kernels in one row; nrow beyond n.
+        assert_eq!(grid_shape(64, Some(8)), (8, 8));
+        assert_eq!(grid_shape(6, Some(6)), (6, 1));
+        assert_eq!(grid_shape(10, Some(8)), (8, 2));
+        assert_eq!(grid_shape(3, Some(8)), (3, 1));
+        assert_eq!(
+            weight_grid_size(400, None, 28, 28),
+            (20 * 58 + 2, 20 * 58 + 2)
+        );
+        // 3×3 kernels are magnified 18 times; 5×5 ones 11 times.
+        assert_eq!(weight_grid_size(64, None, 3, 3), (8 * 56 + 2, 8 * 56 + 2));
+        assert_eq!(weight_grid_size(6, Some(6), 5, 5), (6 * 57 + 2, 57 + 2));
         // Whole images are doubled: 28 -> 56 px, 32 -> 64 px.
         assert_eq!(image_grid_size(2, 10, 28, 28), (10 * 58 + 2, 2 * 58 + 2));
         assert_eq!(image_grid_size(3, 10, 32, 32), (10 * 66 + 2, 3 * 66 + 2));
     }
 
-    #[test]
-    fn weight_grid_png_has_the_computed_size_and_normalised_tiles() {
+    /// Draws two 2×2 tiles side by side and returns the grey level of a pixel reader.
+    fn draw(tiles: &Tiles, scale: GridScale) -> impl Fn(usize, usize) -> u8 + use<> {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("w.png");
-        let tiles = Tiles::new([1, 2, 2], vec![vec![0.0, 1.0, 2.0, 3.0], vec![5.0; 4]]);
-        save_weight_grid(&tiles, &path).unwrap();
+        save_weight_grid(tiles, Some(2), scale, &path).unwrap();
         let decoder =
             png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&path).unwrap()));
         let mut reader = decoder.read_info().unwrap();
         let mut buf = vec![0; reader.output_buffer_size().unwrap()];
         let info = reader.next_frame(&mut buf).unwrap();
-        let (w, h) = weight_grid_size(2, 2, 2);
+        let (w, h) = weight_grid_size(2, Some(2), 2, 2);
         assert_eq!((info.width as usize, info.height as usize), (w, h));
-        // Tile 0's top-left pixel is its minimum (black), its bottom-right the maximum (white).
-        let at = |x: usize, y: usize| buf[(y * w + x) * 3];
         let s = tile_scale(2, 2);
-        assert_eq!(at(GAP, GAP), 0);
-        assert_eq!(at(GAP + 2 * s - 1, GAP + 2 * s - 1), 255);
-        // A constant tile is mid grey.
-        assert_eq!(at(GAP + 2 * s + GAP, GAP), 128);
+        // Pixel (x, y) of tile `t`.
+        move |t: usize, p: usize| {
+            let (x, y) = (GAP + t * (2 * s + GAP) + (p % 2) * s, GAP + (p / 2) * s);
+            buf[(y * w + x) * 3]
+        }
+    }
+
+    #[test]
+    fn one_scale_for_the_grid_keeps_the_tiles_contrast() {
+        // Tile 0 spans 0..3, tile 1 barely differs from 1: on one scale (0 -> black, 3 ->
+        // white) tile 1 is a flat grey near 1/3 (85); on its own scale it spans black to white.
+        let tiles = Tiles::new(
+            [1, 2, 2],
+            vec![vec![0.0, 1.0, 2.0, 3.0], vec![1.0, 1.0, 1.0, 1.01]],
+        );
+        let grid = draw(&tiles, GridScale::Grid);
+        assert_eq!((grid(0, 0), grid(0, 1), grid(0, 3)), (0, 85, 255));
+        assert_eq!((grid(1, 0), grid(1, 3)), (85, 86));
+        let each = draw(&tiles, GridScale::Tile);
+        assert_eq!((each(0, 0), each(0, 3)), (0, 255));
+        assert_eq!((each(1, 0), each(1, 3)), (0, 255));
+        // A constant grid (an unchanged layer's update) is mid grey.
+        let flat = draw(
+            &Tiles::new([1, 2, 2], vec![vec![0.0; 4]; 2]),
+            GridScale::Grid,
+        );
+        assert_eq!((flat(0, 0), flat(1, 3)), (128, 128));
     }
 }

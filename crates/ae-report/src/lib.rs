@@ -13,7 +13,7 @@
 //!
 //! let recipe = Recipe::from_file("models/stacked-mnist.toml".as_ref())?;
 //! let mut options = RunOptions::new(Device::flex());
-//! options.observers = ae_report::observers(true);
+//! options.observers = ae_report::observers(true, ae_report::grids::GridScale::Grid);
 //! let summary = train(&recipe, &options)?;
 //! println!("report: {}", summary.report.display());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -35,13 +35,15 @@ use ae_train::Observers;
 
 pub use progress::{ProgressPrinter, epoch_line};
 pub use report::{ReportWriter, refresh_report};
-pub use stage_pictures::StagePictures;
+pub use stage_pictures::{LayerPictures, NEAR_ZERO, Snapshot, StagePictures, WeightPictures};
 
-/// The observers of a run as `ae train` has them: the grids and the report, and the progress
-/// on stderr when `progress`.
-pub fn observers(progress: bool) -> Observers {
+use crate::grids::GridScale;
+
+/// The observers of a run as `ae train` has them: the grids (weights scaled as `scale` says)
+/// and the report, and the progress on stderr when `progress`.
+pub fn observers(progress: bool, scale: GridScale) -> Observers {
     let mut observers = Observers::none()
-        .with(Arc::new(StagePictures))
+        .with(Arc::new(StagePictures::new(scale)))
         .with(Arc::new(ReportWriter));
     if progress {
         observers.push(Arc::new(ProgressPrinter::new()));

@@ -133,14 +133,22 @@ impl Progress {
 }
 
 /// `stage 1 'ae' epoch 3/10: train loss 0.0712, test loss 0.0698, mean |h| 0.4105, 0.52 s` or
-/// `stage 3 'classifier' epoch 3/10: train loss 0.3120, test loss 0.2950, test accuracy 91.20%, 0.31 s`.
+/// `stage 3 'classifier' epoch 3/10: train loss 0.3120, train accuracy 90.85%, test loss 0.2950,
+/// test accuracy 91.20%, 0.31 s`.
 /// An autoencoder's line gives the code's mean |h| (for a sigmoid code, its mean activation,
 /// what a KL sparsity target is about).
 pub fn epoch_line(r: &EpochRecord, total_epochs: usize) -> String {
     let mut line = format!(
-        "stage {} '{}' epoch {}/{}: train loss {:.4}, test loss {:.4}",
-        r.stage, r.stage_name, r.epoch, total_epochs, r.train_loss, r.test_loss
+        "stage {} '{}' epoch {}/{}: train loss {:.4}",
+        r.stage, r.stage_name, r.epoch, total_epochs, r.train_loss
     );
+    // The training accuracy (over the epoch's batches, as the notebooks print it).
+    if r.kind == StageKind::Classification
+        && let Some(acc) = r.train_accuracy
+    {
+        line.push_str(&format!(", train accuracy {:.2}%", 100.0 * acc));
+    }
+    line.push_str(&format!(", test loss {:.4}", r.test_loss));
     if r.kind == StageKind::Classification
         && let Some(acc) = r.test_accuracy
     {
@@ -189,7 +197,7 @@ mod tests {
     }
 
     #[test]
-    fn an_autoencoder_epoch_line_gives_the_code_mean() {
+    fn epoch_lines_give_the_code_mean_or_both_accuracies() {
         let mut r = record(StageKind::Reconstruction);
         r.test_mse_noisy = Some(0.08);
         r.mean_abs_code = Some(0.05127);
@@ -206,10 +214,11 @@ mod tests {
         );
         let mut r = record(StageKind::Classification);
         r.test_accuracy = Some(0.912);
+        r.train_accuracy = Some(0.90854);
         assert_eq!(
             epoch_line(&r, 10),
-            "stage 1 'ae' epoch 3/10: train loss 0.0712, test loss 0.0698, \
-             test accuracy 91.20%, 0.52 s"
+            "stage 1 'ae' epoch 3/10: train loss 0.0712, train accuracy 90.85%, \
+             test loss 0.0698, test accuracy 91.20%, 0.52 s"
         );
     }
 }

@@ -12,6 +12,7 @@ use ae_train::{
 };
 
 use crate::plots::{accuracy_plot, confusion_plot, loss_plot};
+use crate::stage_pictures::{NEAR_ZERO, WeightPictures};
 
 /// The observer that draws the plots and writes `report.html` when a run ends (completed or
 /// failed; an interrupted run gets them when it completes).
@@ -68,6 +69,78 @@ pub fn refresh_report(run_dir: &Path) -> Result<(), TrainError> {
     let metrics: MetricsFile = read_json(&folder.metrics_json())?;
     let html = render_html(&folder, &recipe, &manifest, &metrics);
     write_atomic(&folder.report(), html.as_bytes())
+}
+
+/// The weight pictures of `grids/`, layer by layer and stage by stage as `weights.json` lists
+/// them: the weights at initialisation and after each stage, each stage's update beside them.
+fn weight_figures(grids: &Path) -> String {
+    let record = match WeightPictures::read(grids) {
+        Ok(Some(record)) => record,
+        // A run folder from before the record existed (or with an unreadable one): the three
+        // pictures such runs have.
+        _ => return legacy_weight_figures(grids),
+    };
+    let scaling = if record.scale == "tile" {
+        "each tile scaled to its own range (<code>scale_each=True</code>)"
+    } else {
+        "one scale per grid, as the notebooks' <code>make_grid(normalize=True)</code>"
+    };
+    let mut h = format!(
+        "<h2>Weights</h2>\n<p>Each layer at initialisation and after every stage, with the \
+         stage's update (after − before), {scaling}. \"Near zero\": |w| ≤ {}% of the layer's \
+         largest |w|.</p>\n",
+        NEAR_ZERO * 100.0
+    );
+    for layer in &record.layers {
+        let _ = writeln!(h, "<h3>{}</h3>\n<div class=\"figs\">", esc(&layer.title));
+        for s in &layer.snapshots {
+            let when = if s.stage == 0 {
+                "At initialisation".to_string()
+            } else {
+                format!("After stage {} '{}'", s.stage, s.stage_name)
+            };
+            let stats = format!(
+                "{:.1}% near zero, max |w| {:.3}",
+                100.0 * s.near_zero_fraction,
+                s.max_abs
+            );
+            let caption = if s.unchanged {
+                format!("{when}: unchanged by the stage; {stats}")
+            } else {
+                format!("{when}: {stats}")
+            };
+            h.push_str(&figure(&grids.join(&s.picture), &caption));
+            if let Some(update) = &s.update {
+                let caption = format!("Update in stage {} '{}'", s.stage, s.stage_name);
+                h.push_str(&figure(&grids.join(update), &caption));
+            }
+        }
+        h.push_str("</div>\n");
+    }
+    h
+}
+
+/// The weight pictures of run folders written before `grids/weights.json` existed.
+fn legacy_weight_figures(grids: &Path) -> String {
+    let mut h = String::from("<h2>Weights</h2>\n<div class=\"figs\">\n");
+    for (file, caption) in [
+        ("encoder-initial.png", "First layer at initialisation"),
+        ("encoder-trained.png", "First layer after training"),
+        ("encoder-difference.png", "First layer: trained − initial"),
+        (
+            "decoder-initial.png",
+            "Decoder output layer at initialisation",
+        ),
+        ("decoder-trained.png", "Decoder output layer after training"),
+        (
+            "decoder-difference.png",
+            "Decoder output layer: trained − initial",
+        ),
+    ] {
+        h.push_str(&figure(&grids.join(file), caption));
+    }
+    h.push_str("</div>\n");
+    h
 }
 
 /// The analyses' pictures in `analysis/` (embeddings, robustness curves), with captions.
@@ -299,24 +372,7 @@ fn render_html(
 
     // Grids.
     let grids = folder.grids();
-    h.push_str("<h2>Weights</h2>\n<p>First-layer weights, one tile per hidden unit (dense) or kernel (conv), each tile scaled to its own range.</p>\n<div class=\"figs\">\n");
-    for (file, caption) in [
-        ("encoder-initial.png", "First layer at initialisation"),
-        ("encoder-trained.png", "First layer after training"),
-        ("encoder-difference.png", "First layer: trained − initial"),
-        (
-            "decoder-initial.png",
-            "Decoder output layer at initialisation",
-        ),
-        ("decoder-trained.png", "Decoder output layer after training"),
-        (
-            "decoder-difference.png",
-            "Decoder output layer: trained − initial",
-        ),
-    ] {
-        h.push_str(&figure(&grids.join(file), caption));
-    }
-    h.push_str("</div>\n");
+    h.push_str(&weight_figures(&grids));
     let reconstruction = figure(
         &grids.join("reconstruction.png"),
         "Test images: clean (top), noisy input (middle, denoising only), reconstruction (bottom)",

@@ -7,6 +7,7 @@ use std::path::Path;
 use ae_data::{BatchLoader, DataLocator, DatasetName, Prepared, Resize, load_dataset};
 use ae_models::{Activation, EncoderClassifier, StackedAutoencoderConfig};
 use ae_report::grids::{image_grid_size, weight_grid_size};
+use ae_report::{LayerPictures, WeightPictures};
 use ae_train::{
     BenchOptions, EpochRecord, EvalOptions, MetricsFile, Recipe, RunOptions, RunSummary, StageKind,
     TrainError, Which, bench, evaluate, read_metrics, resume, train,
@@ -27,7 +28,7 @@ fn options(out: &Path) -> RunOptions {
     o.data = mini_data();
     o.out_dir = out.to_path_buf();
     // The grids and the report, as the binary has them (no progress output).
-    o.observers = ae_report::observers(false);
+    o.observers = ae_report::observers(false, ae_report::grids::GridScale::Grid);
     o
 }
 
@@ -142,8 +143,8 @@ fn check_run_folder(summary: &RunSummary) {
         "report.html",
         "checkpoints/last.json",
         "checkpoints/best.json",
-        "checkpoints/initial-encoder.tiles",
-        "checkpoints/initial-decoder.tiles",
+        "checkpoints/tiles-encoder-3.tiles",
+        "checkpoints/tiles-decoder-2.tiles",
     ] {
         assert!(dir.join(file).is_file(), "{file} missing");
     }
@@ -214,14 +215,45 @@ fn check_run_folder(summary: &RunSummary) {
         ae_report::plots::CONFUSION_SIZE.1 as usize,
     );
     assert_eq!(png_size(&dir.join("plots/confusion.png")), confusion);
-    let weights = weight_grid_size(400, 28, 28);
+    let weights = weight_grid_size(400, None, 28, 28);
     assert_eq!(weights, (1162, 1162));
-    for grid in ["encoder", "decoder"] {
-        for version in ["initial", "trained", "difference"] {
-            let path = dir.join(format!("grids/{grid}-{version}.png"));
-            assert_eq!(png_size(&path), weights, "{}", path.display());
+    // Every layer at initialisation and after each stage, with each stage's update; the
+    // decoder's output layer is not part of the classifier.
+    let record = WeightPictures::read(&dir.join("grids")).unwrap().unwrap();
+    let layers: Vec<&str> = record.layers.iter().map(|l| l.name.as_str()).collect();
+    assert_eq!(layers, ["encoder", "decoder"]);
+    let files = |layer: &LayerPictures| -> Vec<String> {
+        let mut files = Vec::new();
+        for s in &layer.snapshots {
+            files.push(s.picture.clone());
+            files.extend(s.update.clone());
         }
+        files
+    };
+    assert_eq!(
+        files(&record.layers[0]),
+        [
+            "encoder-0-initial.png",
+            "encoder-1-ae-400.png",
+            "encoder-1-ae-400-update.png",
+            "encoder-2-ae-256.png",
+            "encoder-2-ae-256-update.png",
+            "encoder-3-classifier.png",
+            "encoder-3-classifier-update.png",
+        ]
+    );
+    assert_eq!(files(&record.layers[1]).len(), 5);
+    for file in record.layers.iter().flat_map(files) {
+        let path = dir.join("grids").join(&file);
+        assert_eq!(png_size(&path), weights, "{}", path.display());
     }
+    // The stored initial weights are PyTorch's U(-1/sqrt(784), 1/sqrt(784)): about 1% of them
+    // lie within 1% of the largest magnitude.
+    let initial = &record.layers[0].snapshots[0];
+    assert!(
+        (initial.near_zero_fraction - 0.01).abs() < 0.002 && initial.max_abs <= 1.0 / 28.0,
+        "{initial:?}"
+    );
     // Clean and reconstructed rows of ten digits (no noise in this recipe).
     assert_eq!(
         png_size(&dir.join("grids/reconstruction.png")),
@@ -230,8 +262,13 @@ fn check_run_folder(summary: &RunSummary) {
 
     // The report embeds every picture.
     let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
-    let pictures = std::fs::read_dir(dir.join("plots")).unwrap().count()
-        + std::fs::read_dir(dir.join("grids")).unwrap().count();
+    let pngs = |folder: &str| {
+        std::fs::read_dir(dir.join(folder))
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().path().extension() == Some("png".as_ref()))
+            .count()
+    };
+    let pictures = pngs("plots") + pngs("grids");
     assert_eq!(
         html.matches("src=\"data:image/png;base64,").count(),
         pictures
@@ -320,12 +357,29 @@ optimizer = { kind = "adam", lr = 2e-3 }
     assert!(e[1].test_loss < 1.0, "test NLL {}", e[1].test_loss);
     let acc = summary.final_metrics.test_accuracy.unwrap();
     assert!(acc > 0.8, "LeNet test accuracy {acc}");
-    // LeNet's first layer: 6 kernels of 5×5, magnified.
+    // As the LeNet lecture shows them, before, after and the difference, in one row each:
+    // conv1's six 5×5 kernels, and the six input channels of conv2's first kernel.
+    let grids = summary.run_dir.join("grids");
+    for layer in ["conv1", "conv2-kernel1"] {
+        for file in [
+            "0-initial",
+            "1-stage1-classification",
+            "1-stage1-classification-update",
+        ] {
+            let path = grids.join(format!("{layer}-{file}.png"));
+            assert_eq!(
+                png_size(&path),
+                weight_grid_size(6, Some(6), 5, 5),
+                "{layer}-{file}"
+            );
+        }
+    }
+    let record = WeightPictures::read(&grids).unwrap().unwrap();
+    assert_eq!(record.layers.len(), 2);
     assert_eq!(
-        png_size(&summary.run_dir.join("grids/encoder-trained.png")),
-        weight_grid_size(6, 5, 5)
+        record.layers[1].title,
+        "the 6 input channels of conv2's first kernel"
     );
-    assert!(!summary.run_dir.join("grids/decoder-trained.png").exists());
 }
 
 const DENOISING: &str = r#"
@@ -510,6 +564,9 @@ seed = 2
 [model]
 kind = "conv-autoencoder"
 code_size = 32
+# A sigmoid output passes a gradient at any seed (the notebook's ReLU output can be dead from
+# the first step, and then the encoder does not change).
+output_activation = "sigmoid"
 
 [[stages]]
 kind = "reconstruction"
@@ -526,11 +583,31 @@ optimizer = { kind = "adam", lr = 1e-3 }
     let summary = train(&recipe(text), &options(out.path())).unwrap();
     assert_eq!(summary.epochs.len(), 2);
     assert!(summary.epochs[0].test_loss.is_finite());
-    // 64 RGB-less 3×3 kernels of the first conv layer.
-    assert_eq!(
-        png_size(&summary.run_dir.join("grids/encoder-trained.png")),
-        weight_grid_size(64, 3, 3)
+    // conv1's 64 grey 3×3 kernels, 8 to a row, at initialisation and after each stage; the
+    // classifier stage froze the encoder, so it has no update picture and is recorded as
+    // unchanged.
+    let grids = summary.run_dir.join("grids");
+    for file in [
+        "0-initial",
+        "1-stage1-reconstruction",
+        "1-stage1-reconstruction-update",
+        "2-stage2-classification",
+    ] {
+        let path = grids.join(format!("conv1-{file}.png"));
+        assert_eq!(
+            png_size(&path),
+            weight_grid_size(64, Some(8), 3, 3),
+            "{file}"
+        );
+    }
+    assert!(
+        !grids
+            .join("conv1-2-stage2-classification-update.png")
+            .exists()
     );
+    let record = WeightPictures::read(&grids).unwrap().unwrap();
+    let conv1 = &record.layers[0].snapshots;
+    assert_eq!((conv1[1].unchanged, conv1[2].unchanged), (false, true));
     assert_eq!(
         png_size(&summary.run_dir.join("grids/reconstruction.png")),
         image_grid_size(2, 10, 32, 32)

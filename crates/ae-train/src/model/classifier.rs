@@ -7,8 +7,10 @@ use ae_models::{Classifies, Encoder, EncoderClassifier};
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
+use super::conv_autoencoder::conv1_tiles;
 use super::kind::dense_flops;
-use super::{Arch, ArchKind, LayerTiles, ModelKind, Net, conv_kernels, dense_columns};
+use super::stacked::first_layer_tiles;
+use super::{Arch, ArchKind, LayerTiles, ModelKind, Net};
 use crate::error::TrainError;
 
 /// An autoencoder's encoder with a classifier head.
@@ -80,12 +82,12 @@ impl ModelKind for EncoderClassifier {
     fn weight_tiles(&self, image: [usize; 3]) -> Result<Vec<LayerTiles>, TrainError> {
         let first = match &self.encoder {
             Encoder::Dense(stack) => match stack.layers.first() {
-                Some(layer) => dense_columns(layer.linear.weight.val(), image)?,
+                Some(layer) => first_layer_tiles(layer.linear.weight.val(), image)?,
                 None => return Err(TrainError::InvalidOption("the encoder has no layer".into())),
             },
-            Encoder::Conv(enc) => conv_kernels(enc.conv1.weight.val())?,
+            Encoder::Conv(enc) => conv1_tiles(enc.conv1.weight.val())?,
         };
-        Ok(vec![("encoder", first)])
+        Ok(vec![first])
     }
 
     fn freeze_encoder(self) -> Net {

@@ -116,8 +116,10 @@ pub trait ModelKind: Module + Into<Net> {
     }
     /// The code of `images`: `[batch, code_size]` (see [`ArchKind::code_size`]).
     fn encode(&self, images: Tensor<4>) -> Tensor<2>;
-    /// The weight pictures the model offers, named (`encoder`: the first layer; `decoder`: a
-    /// dense output layer), for images of `image` = `[c, h, w]`.
+    /// The weight pictures the model offers, named by layer (see [`LayerTiles::name`]) and
+    /// laid out as the lectures show them, for images of `image` = `[c, h, w]`. A layer keeps
+    /// its name across stages (the conv autoencoder's `conv1` is its classifier's `conv1`), so
+    /// each stage's update can be drawn.
     fn weight_tiles(&self, image: [usize; 3]) -> Result<Vec<LayerTiles>, TrainError>;
     /// The model grown by one inner layer pair (new weights from the device's generator);
     /// models that cannot grow are returned unchanged.

@@ -9,7 +9,9 @@ use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
 use super::kind::{conv_flops, dense_flops, needs_32x32};
-use super::{Arch, ArchKind, LayerTiles, ModelKind, Net, SpecKind, conv_kernels};
+use super::{
+    Arch, ArchKind, LayerTiles, ModelKind, Net, SpecKind, conv_kernels, first_kernel_channels,
+};
 use crate::error::{RecipeError, TrainError};
 use crate::recipe::Recipe;
 
@@ -93,6 +95,20 @@ impl ModelKind for LeNet5 {
     }
 
     fn weight_tiles(&self, _image: [usize; 3]) -> Result<Vec<LayerTiles>, TrainError> {
-        Ok(vec![("encoder", conv_kernels(self.conv1.weight.val())?)])
+        // As the LeNet lecture shows them: conv1's six 5×5 kernels in one row, and the six
+        // input channels of conv2's first kernel in one row.
+        let conv1 = conv_kernels(self.conv1.weight.val())?;
+        let kernels = conv1.tiles.len();
+        let conv2 = first_kernel_channels(self.conv2.weight.val())?;
+        let channels = conv2.tiles.len();
+        Ok(vec![
+            LayerTiles::new("conv1", format!("conv1's {kernels} kernels"), conv1).per_row(kernels),
+            LayerTiles::new(
+                "conv2-kernel1",
+                format!("the {channels} input channels of conv2's first kernel"),
+                conv2,
+            )
+            .per_row(channels),
+        ])
     }
 }

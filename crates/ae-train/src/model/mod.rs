@@ -37,7 +37,9 @@ pub use kind::{ArchKind, ModelKind, SpecKind};
 pub use lenet::{LenetArch, LenetSpec};
 pub use seeded::seeded;
 pub use stacked::{GrowSpec, StackedArch, StackedSpec};
-pub use tiles::{LayerTiles, Tiles, conv_kernels, dense_columns, dense_rows};
+pub use tiles::{
+    LayerTiles, Tiles, conv_kernels, dense_columns, dense_rows, first_kernel_channels,
+};
 
 use crate::error::TrainError;
 
@@ -257,7 +259,7 @@ mod tests {
             in_channels: 3,
             code_size: 1024,
             negative_slope: 0.1,
-            upsample: Upsample::Auto,
+            upsample: Upsample::Bilinear,
             output_activation: Activation::Relu,
         });
         let encoder = 64 * 256 * 27 + 128 * 64 * 576 + 128 * 16 * 1152 + 2048 * 1024;

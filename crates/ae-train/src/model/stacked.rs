@@ -170,6 +170,20 @@ impl ArchKind for StackedArch {
     }
 }
 
+/// A dense first layer `[d_input, units]` as one image per unit: the `encoder` tiles of a
+/// stacked autoencoder and of the classifier on its encoder.
+pub(super) fn first_layer_tiles(
+    weight: Tensor<2>,
+    image: [usize; 3],
+) -> Result<LayerTiles, TrainError> {
+    let units = weight.dims()[1];
+    Ok(LayerTiles::new(
+        "encoder",
+        format!("the first layer, one image per unit of its {units}"),
+        dense_columns(weight, image)?,
+    ))
+}
+
 impl ModelKind for StackedAutoencoder {
     fn reconstruct(&self, images: Tensor<4>) -> Option<Reconstruction> {
         Some(Reconstructs::reconstruct(self, images))
@@ -185,9 +199,15 @@ impl ModelKind for StackedAutoencoder {
             .layers
             .first()
             .ok_or_else(|| TrainError::InvalidOption("the encoder has no layer".into()))?;
-        let mut tiles = vec![("encoder", dense_columns(first.linear.weight.val(), image)?)];
+        let mut tiles = vec![first_layer_tiles(first.linear.weight.val(), image)?];
         if let Some(output) = self.decoder.layers.last() {
-            tiles.push(("decoder", dense_rows(output.linear.weight.val(), image)?));
+            let weight = output.linear.weight.val();
+            let units = weight.dims()[0];
+            tiles.push(LayerTiles::new(
+                "decoder",
+                format!("the decoder's output layer, one image per unit of its {units} inputs"),
+                dense_rows(weight, image)?,
+            ));
         }
         Ok(tiles)
     }
@@ -320,9 +340,9 @@ mod tests {
         let device = Device::flex();
         let net = Net::build(&dense(vec![20], vec![]), &device, 3);
         let tiles = net.weight_tiles([1, 28, 28]).unwrap();
-        let names: Vec<&str> = tiles.iter().map(|(name, _)| *name).collect();
+        let names: Vec<&str> = tiles.iter().map(|layer| layer.name).collect();
         assert_eq!(names, ["encoder", "decoder"]);
-        for (_, t) in &tiles {
+        for t in tiles.iter().map(|layer| &layer.tiles) {
             assert_eq!(
                 (t.channels, t.height, t.width, t.tiles.len()),
                 (1, 28, 28, 20)
@@ -333,7 +353,7 @@ mod tests {
             unreachable!()
         };
         let w = values(ae.encoder.layers[0].linear.weight.val());
-        assert_eq!(tiles[0].1.tiles[0][5], w[5 * 20]);
+        assert_eq!(tiles[0].tiles.tiles[0][5], w[5 * 20]);
         assert!(net.weight_tiles([1, 32, 32]).is_err());
     }
 }

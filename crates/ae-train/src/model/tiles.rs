@@ -10,8 +10,38 @@ use crate::error::TrainError;
 use crate::files::write_atomic;
 use crate::readback::read_f32;
 
-/// A named layer's tiles: `encoder` (the first layer) or `decoder` (a dense output layer).
-pub type LayerTiles = (&'static str, Tiles);
+/// A layer's weights as tiles, with how the notebooks lay them out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayerTiles {
+    /// Names the layer in file names: `encoder` (a dense first layer), `decoder` (a dense
+    /// output layer), `conv1` (a first convolution), `conv2-kernel1` (the input channels of
+    /// LeNet's second convolution's first kernel).
+    pub name: &'static str,
+    /// What the tiles show, for captions: "conv1's 64 kernels".
+    pub title: String,
+    /// Tiles per grid row, as `make_grid(nrow=...)` in the notebooks; `None`: a near-square
+    /// grid.
+    pub per_row: Option<usize>,
+    pub tiles: Tiles,
+}
+
+impl LayerTiles {
+    /// `tiles` of layer `name`, in a near-square grid.
+    pub fn new(name: &'static str, title: impl Into<String>, tiles: Tiles) -> LayerTiles {
+        LayerTiles {
+            name,
+            title: title.into(),
+            per_row: None,
+            tiles,
+        }
+    }
+
+    /// The same tiles drawn `per_row` to a row.
+    pub fn per_row(mut self, per_row: usize) -> LayerTiles {
+        self.per_row = Some(per_row);
+        self
+    }
+}
 
 /// Equal-sized images, each `channels × height × width` (CHW order).
 #[derive(Debug, Clone, PartialEq)]
@@ -31,6 +61,24 @@ impl Tiles {
             width,
             tiles,
         }
+    }
+
+    /// Whether every value is zero (a layer that a stage left unchanged has a zero update).
+    pub fn is_zero(&self) -> bool {
+        self.tiles.iter().flatten().all(|&v| v == 0.0)
+    }
+
+    /// The fraction of values whose magnitude is at most `relative` times the largest
+    /// magnitude (what looks zero in a grid drawn on one scale); 0 for no values.
+    pub fn near_zero_fraction(&self, relative: f32) -> f64 {
+        let values = || self.tiles.iter().flatten();
+        let count = values().count();
+        if count == 0 {
+            return 0.0;
+        }
+        let largest = values().fold(0.0f32, |m, v| m.max(v.abs()));
+        let near = values().filter(|v| v.abs() <= relative * largest).count();
+        near as f64 / count as f64
     }
 
     /// Tile-wise difference `self - other`; `None` when the shapes differ.
@@ -166,6 +214,22 @@ fn dense_tiles(
     })
 }
 
+/// Conv weight `[out, in, k, k]`'s first kernel as one grey tile per input channel: what the
+/// LeNet lecture shows of the second convolution.
+pub fn first_kernel_channels(weight: Tensor<4>) -> Result<Tiles, TrainError> {
+    let [_, inp, kh, kw] = weight.dims();
+    let values = read_f32(weight)?;
+    Ok(Tiles {
+        channels: 1,
+        height: kh,
+        width: kw,
+        tiles: values[..inp * kh * kw]
+            .chunks(kh * kw)
+            .map(<[f32]>::to_vec)
+            .collect(),
+    })
+}
+
 /// Conv weight `[out, in, k, k]` as one tile per output channel (in = 1 grey, 3 RGB).
 pub fn conv_kernels(weight: Tensor<4>) -> Result<Tiles, TrainError> {
     let [out, inp, kh, kw] = weight.dims();
@@ -194,6 +258,40 @@ mod tests {
         tiles.save(&path).unwrap();
         assert_eq!(Tiles::load(&path).unwrap(), tiles);
         let diff = tiles.difference(&tiles).unwrap();
-        assert!(diff.tiles.iter().flatten().all(|&v| v == 0.0));
+        assert!(diff.is_zero() && !tiles.is_zero());
+        assert!(
+            tiles
+                .difference(&Tiles::new([1, 1, 2], vec![vec![0.0; 2]]))
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn near_zero_counts_values_within_a_fraction_of_the_largest() {
+        // Largest |v| is 10: 0.05 and -0.09 are within 1% of it, 0.2 and 10 are not.
+        let tiles = Tiles::new([1, 1, 2], vec![vec![0.05, -0.09], vec![0.2, -10.0]]);
+        assert_eq!(tiles.near_zero_fraction(0.01), 0.5);
+        assert_eq!(tiles.near_zero_fraction(0.1), 0.75);
+        assert_eq!(Tiles::new([1, 1, 1], vec![]).near_zero_fraction(0.01), 0.0);
+    }
+
+    #[test]
+    fn the_first_kernel_gives_one_tile_per_input_channel() {
+        use burn::tensor::{Device, TensorData};
+        // [out 2, in 3, 1, 2]: the first kernel's channels are [0, 1], [2, 3], [4, 5].
+        let values: Vec<f32> = (0..12).map(|v| v as f32).collect();
+        let weight = Tensor::<4>::from_data(TensorData::new(values, [2, 3, 1, 2]), &Device::flex());
+        let tiles = first_kernel_channels(weight.clone()).unwrap();
+        assert_eq!((tiles.channels, tiles.height, tiles.width), (1, 1, 2));
+        assert_eq!(
+            tiles.tiles,
+            vec![vec![0.0, 1.0], vec![2.0, 3.0], vec![4.0, 5.0]]
+        );
+        let kernels = conv_kernels(weight).unwrap();
+        assert_eq!((kernels.channels, kernels.tiles.len()), (3, 2));
+        assert_eq!(
+            kernels.tiles[1],
+            (6..12).map(|v| v as f32).collect::<Vec<_>>()
+        );
     }
 }
