@@ -84,6 +84,24 @@ fn an_unknown_conv_output_activation_names_the_value_and_the_choices() {
 }
 
 #[test]
+fn an_unknown_upsampling_mode_names_the_key_and_the_modes() {
+    assert_edited_recipe_fails(
+        "conv-ae-fashion-mnist",
+        "upsample = \"bilinear\"",
+        "upsample = \"bicubic\"",
+        "upsample.toml",
+        &[
+            "upsample.toml",
+            "model.upsample",
+            "bicubic",
+            "bilinear",
+            "bilinear-align-corners",
+            "nearest",
+        ],
+    );
+}
+
+#[test]
 fn a_malformed_toml_file_is_refused() {
     let scratch = Scratch::new();
     let recipe = write_recipe(&scratch, "broken.toml", "name = \"x\"\n[model\nkind = 1\n");

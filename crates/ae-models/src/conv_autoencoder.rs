@@ -7,7 +7,9 @@ use burn::nn::{Linear, LinearConfig, PaddingConfig2d};
 use burn::tensor::activation::leaky_relu;
 use burn::tensor::{Device, Tensor};
 
-use crate::{Activation, Reconstruction, Reconstructs, UpsampleMode, upsample_bilinear_2x};
+use crate::{
+    Activation, Reconstruction, Reconstructs, UpsampleImplementation, Upsampling, upsample_2x,
+};
 
 /// Image side the conv autoencoder expects (Fashion-MNIST is padded 28 -> 32).
 pub const CONV_IMAGE_SIZE: usize = 32;
@@ -33,9 +35,13 @@ pub struct ConvAutoencoderConfig {
     /// Slope of every LeakyReLU.
     #[config(default = 0.1)]
     pub negative_slope: f64,
-    /// How the decoder upsamples; see [`UpsampleMode::for_device`].
-    #[config(default = "UpsampleMode::Portable")]
-    pub upsample: UpsampleMode,
+    /// What the decoder's three ×2 upsamplings compute (PyTorch's `nn.Upsample` modes); the
+    /// notebook's is bilinear without `align_corners`.
+    #[config(default = "Upsampling::Bilinear")]
+    pub upsampling: Upsampling,
+    /// How they are computed: `None` (the default) picks
+    /// [`UpsampleImplementation::for_device`] for the input's device at every forward pass.
+    pub upsample_implementation: Option<UpsampleImplementation>,
     /// Activation of the decoder's last convolution. The notebook's is ReLU, which can be dead
     /// from the first step (an output channel whose bias is negative at init outputs 0
     /// everywhere and never gets a gradient); `Sigmoid` (output in (0, 1), like the images) or
@@ -79,9 +85,14 @@ pub struct ConvDecoder {
     pub conv4: Conv2d,
     /// Slope of the LeakyReLUs.
     pub negative_slope: f64,
-    /// Upsampling implementation (not saved; set from the config or [`ConvAutoencoder::with_upsample`]).
+    /// Upsampling mode (not saved: it holds no weights; set from the config or
+    /// [`ConvAutoencoder::with_upsampling`]).
     #[module(skip)]
-    pub upsample: UpsampleMode,
+    pub upsampling: Upsampling,
+    /// Upsampling implementation, `None` for the input device's (not saved; set from the
+    /// config or [`ConvAutoencoder::with_upsample_implementation`]).
+    #[module(skip)]
+    pub upsample_implementation: Option<UpsampleImplementation>,
     /// Activation of `conv4`'s output (not saved: it holds no weights, so checkpoints of any
     /// output activation load alike; set from the config).
     #[module(skip)]
@@ -132,7 +143,8 @@ impl ConvAutoencoderConfig {
             conv3: conv([64, 64], 1, device),
             conv4: conv([64, self.in_channels], 1, device),
             negative_slope: self.negative_slope,
-            upsample: self.upsample,
+            upsampling: self.upsampling,
+            upsample_implementation: self.upsample_implementation,
             output_activation: self.output_activation,
         };
         ConvAutoencoder { encoder, decoder }
@@ -197,12 +209,16 @@ impl ConvDecoder {
             },
         )
         .reshape([batch, FEATURES, FEATURE_SIDE, FEATURE_SIDE]);
+        let implementation = self
+            .upsample_implementation
+            .unwrap_or_else(|| UpsampleImplementation::for_device(&x.device(), self.upsampling));
+        let upsample = |x| upsample_2x(x, self.upsampling, implementation);
         let x = leaky_relu(self.conv1.forward(x), slope);
-        let x = upsample_bilinear_2x(x, self.upsample);
+        let x = upsample(x);
         let x = leaky_relu(self.conv2.forward(x), slope);
-        let x = upsample_bilinear_2x(x, self.upsample);
+        let x = upsample(x);
         let x = leaky_relu(self.conv3.forward(x), slope);
-        let x = upsample_bilinear_2x(x, self.upsample);
+        let x = upsample(x);
         self.output_activation.apply(self.conv4.forward(x))
     }
 }
@@ -218,20 +234,27 @@ impl ConvAutoencoder {
         self.decoder.forward(code)
     }
 
-    /// The same model with another upsampling implementation (weights untouched), e.g. after
-    /// loading a model trained on flex onto ndarray.
-    pub fn with_upsample(mut self, upsample: UpsampleMode) -> Self {
-        self.decoder.upsample = upsample;
+    /// The same model with another upsampling mode (weights untouched).
+    pub fn with_upsampling(mut self, upsampling: Upsampling) -> Self {
+        self.decoder.upsampling = upsampling;
         self
     }
 
-    /// The configuration that rebuilds this architecture (and upsampling mode).
+    /// The same model with its upsampling computed by `implementation` on every device
+    /// (weights untouched), e.g. to compare the two.
+    pub fn with_upsample_implementation(mut self, implementation: UpsampleImplementation) -> Self {
+        self.decoder.upsample_implementation = Some(implementation);
+        self
+    }
+
+    /// The configuration that rebuilds this architecture (and upsampling).
     pub fn config(&self) -> ConvAutoencoderConfig {
         ConvAutoencoderConfig::new()
             .with_in_channels(self.encoder.in_channels())
             .with_code_size(self.encoder.code_size())
             .with_negative_slope(self.encoder.negative_slope)
-            .with_upsample(self.decoder.upsample)
+            .with_upsampling(self.decoder.upsampling)
+            .with_upsample_implementation(self.decoder.upsample_implementation)
             .with_output_activation(self.decoder.output_activation)
     }
 }

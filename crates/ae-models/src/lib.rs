@@ -75,8 +75,10 @@
 //! ## Training on any backend
 //!
 //! Burn's own bilinear interpolation has no backward pass on ndarray (or the GPU backends), so
-//! the conv autoencoder's decoder can upsample with separable interpolation matrices instead:
-//! pick [`UpsampleMode::for_device`] when building [`ConvAutoencoderConfig`].
+//! the conv autoencoder's decoder upsamples with Burn's kernels on flex and with an equivalent
+//! portable implementation (interpolation matrices, or broadcasts for nearest) elsewhere,
+//! chosen per device and mode at each forward pass ([`UpsampleImplementation::for_device`]);
+//! every [`Upsampling`] mode works on every backend.
 #![forbid(unsafe_code)]
 
 mod activation;
@@ -99,5 +101,5 @@ pub use encoder_classifier::{Encoder, EncoderClassifier, EncoderClassifierConfig
 pub use lenet::{LENET_IMAGE_SIZE, LeNet5, LeNet5Config};
 pub use sparsity::{KL_ACTIVATION_CLAMP, kl_sparsity_penalty, l1_penalty};
 pub use stacked::{DenseStack, StackedAutoencoder, StackedAutoencoderConfig};
-pub use upsample::{UpsampleMode, upsample_bilinear_2x};
+pub use upsample::{UpsampleImplementation, Upsampling, upsample_2x};
 pub use vocabulary::{Classifies, Reconstruction, Reconstructs};

@@ -72,7 +72,8 @@
 //! optimisers `{ kind = "sgd", lr, momentum, weight_decay }` and
 //! `{ kind = "adam", lr, betas, eps, weight_decay }` (eps defaults to PyTorch's 1e-8). Models:
 //! `kind = "stacked"`, `kind = "conv-autoencoder"` (`code_size`, `negative_slope`,
-//! `upsample = "auto" | "burn" | "portable"`) and `kind = "lenet"`. Unknown keys are errors.
+//! `upsample = "bilinear" | "bilinear-align-corners" | "nearest"`, `output_activation`) and
+//! `kind = "lenet"`. Unknown keys are errors.
 
 #![forbid(unsafe_code)]
 
@@ -105,7 +106,7 @@ pub use measure::{
     INACTIVE_THRESHOLD, TestSet, evaluate_classification, evaluate_reconstruction, evaluate_stage,
 };
 pub use metrics::{ConfusionMatrix, EpochRecord, TestMetrics};
-pub use model::{Arch, GrowSpec, ModelKind, ModelSpec, Net, Tiles, Upsample};
+pub use model::{Arch, GrowSpec, LayerTiles, ModelKind, ModelSpec, Net, Tiles, Upsample};
 pub use objective::StepLosses;
 pub use observe::{EpochStart, ModelStart, Observer, Observers, RunEnd, RunStart, StageEnd, Step};
 pub use optim::{OnePassAdam, OnePassSgd};

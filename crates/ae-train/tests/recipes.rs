@@ -6,7 +6,7 @@ use ae_models::Activation;
 use ae_train::model::{ConvAutoencoderArch, LenetArch, StackedArch, StackedSpec};
 use ae_train::{
     Arch, GrowSpec, ModelSpec, OptimizerSpec, Recipe, RecipeError, Sparsity, StageKind, Strategy,
-    Transition,
+    Transition, Upsample,
 };
 
 const STACKED: &str = r#"
@@ -313,6 +313,53 @@ fn the_conv_autoencoder_output_activation_is_one_recipe_key() {
         text.contains("softmax") && text.contains("sigmoid"),
         "{text}"
     );
+}
+
+#[test]
+fn the_conv_autoencoder_upsampling_mode_is_one_recipe_key() {
+    let upsample = |text: &str| match parse(text).unwrap().plan().unwrap()[0].arch.clone() {
+        Arch::ConvAutoencoder(ConvAutoencoderArch { upsample, .. }) => upsample,
+        other => panic!("expected a conv autoencoder, got {other:?}"),
+    };
+    let with = |value: &str| {
+        CONV.replace(
+            "negative_slope = 0.1",
+            &format!("negative_slope = 0.1\nupsample = \"{value}\""),
+        )
+    };
+    // Absent: the notebook's bilinear upsampling.
+    assert_eq!(upsample(CONV), Upsample::Bilinear);
+    for (value, expected) in [
+        ("bilinear", Upsample::Bilinear),
+        ("bilinear-align-corners", Upsample::BilinearAlignCorners),
+        ("nearest", Upsample::Nearest),
+        // The old values chose an implementation of bilinear upsampling.
+        ("auto", Upsample::Bilinear),
+        ("burn", Upsample::Bilinear),
+        ("portable", Upsample::Bilinear),
+    ] {
+        assert_eq!(upsample(&with(value)), expected, "{value}");
+        // The run folder's recipe.toml keeps the choice, under its mode's name.
+        let recipe = parse(&with(value)).unwrap();
+        assert_eq!(parse(&recipe.to_toml()).unwrap(), recipe);
+        let name = expected.mode().name();
+        assert!(recipe.to_toml().contains(&format!("upsample = \"{name}\"")));
+    }
+    // A checkpoint's state.json of before the modes reads as bilinear too.
+    let old = r#"{"kind":"conv-autoencoder","in_channels":1,"code_size":16,"negative_slope":0.1,"upsample":"portable"}"#;
+    match serde_json::from_str::<Arch>(old).unwrap() {
+        Arch::ConvAutoencoder(arch) => assert_eq!(arch.upsample, Upsample::Bilinear),
+        other => panic!("{other:?}"),
+    }
+
+    let e = parse(&with("bicubic")).unwrap_err();
+    assert!(matches!(e, RecipeError::Parse { .. }));
+    let text = message(e);
+    assert!(
+        text.contains("`model.upsample` is `bicubic`, expected one of `bilinear`, `bilinear-align-corners`, `nearest`"),
+        "{text}"
+    );
+    assert!(!text.contains("portable"), "{text}");
 }
 
 #[test]

@@ -1,6 +1,6 @@
 use ae_models::{
     Classifies, ConvAutoencoderConfig, EncoderClassifier, EncoderClassifierConfig, EncoderConfig,
-    StackedAutoencoderConfig, UpsampleMode,
+    StackedAutoencoderConfig, UpsampleImplementation,
 };
 use burn::module::{Module, Param};
 use burn::tensor::{Tensor, TensorData};
@@ -153,7 +153,7 @@ fn classifier_config_round_trips_through_json_and_toml() {
     let device = device();
     let conv = ConvAutoencoderConfig::new()
         .with_in_channels(1)
-        .with_upsample(UpsampleMode::Portable)
+        .with_upsample_implementation(Some(UpsampleImplementation::Portable))
         .init(&device);
     let classifier = EncoderClassifier::from_conv(conv, 10, &device).freeze_encoder();
     let config = classifier.config();

@@ -1,4 +1,7 @@
-use ae_models::{Activation, ConvAutoencoder, ConvAutoencoderConfig, Reconstructs, UpsampleMode};
+use ae_models::{
+    Activation, ConvAutoencoder, ConvAutoencoderConfig, Reconstructs, UpsampleImplementation,
+    Upsampling,
+};
 use burn::module::{Module, Param};
 use burn::tensor::{Device, Tensor, TensorData};
 
@@ -8,7 +11,6 @@ use crate::reference::{self, Map};
 fn model(in_channels: usize, device: &Device) -> ConvAutoencoder {
     ConvAutoencoderConfig::new()
         .with_in_channels(in_channels)
-        .with_upsample(UpsampleMode::for_device(device))
         .init(device)
 }
 
@@ -70,7 +72,7 @@ fn reference_forward(ae: &ConvAutoencoder, image: Map) -> (Vec<f64>, Map) {
 }
 
 #[test]
-fn conv_autoencoder_forward_matches_naive_reference_in_both_upsample_modes() {
+fn conv_autoencoder_forward_matches_naive_reference_with_both_upsample_implementations() {
     let device = device();
     let mut ae = model(1, &device);
     // With one output channel a random init often leaves the output ReLU dead (all zeros, as
@@ -94,8 +96,11 @@ fn conv_autoencoder_forward_matches_naive_reference_in_both_upsample_modes() {
         "reference output is all zero"
     );
 
-    for mode in [UpsampleMode::Burn, UpsampleMode::Portable] {
-        let ae = ae.clone().with_upsample(mode);
+    for mode in [
+        UpsampleImplementation::Burn,
+        UpsampleImplementation::Portable,
+    ] {
+        let ae = ae.clone().with_upsample_implementation(mode);
         let out = ae.reconstruct(input.clone());
         assert_close(
             &values(out.code),
@@ -119,13 +124,24 @@ fn conv_autoencoder_config_rebuilds_the_architecture() {
         .with_in_channels(1)
         .with_code_size(64)
         .with_negative_slope(0.2)
-        .with_upsample(UpsampleMode::Burn);
+        .with_upsampling(Upsampling::Nearest)
+        .with_upsample_implementation(Some(UpsampleImplementation::Burn));
     let ae = config.init(&device);
     let rebuilt = ae.config();
     assert_eq!(rebuilt.in_channels, 1);
     assert_eq!(rebuilt.code_size, 64);
     assert_eq!(rebuilt.negative_slope, 0.2);
-    assert_eq!(rebuilt.upsample, UpsampleMode::Burn);
+    assert_eq!(rebuilt.upsampling, Upsampling::Nearest);
+    assert_eq!(
+        rebuilt.upsample_implementation,
+        Some(UpsampleImplementation::Burn)
+    );
+    // By default the implementation is the input device's, chosen at every forward pass.
+    assert_eq!(ConvAutoencoderConfig::new().upsample_implementation, None);
+    assert_eq!(
+        ConvAutoencoderConfig::new().upsampling,
+        Upsampling::Bilinear
+    );
     assert_eq!(rebuilt.output_activation, Activation::Relu);
     assert_eq!(rebuilt.init(&device).num_params(), ae.num_params());
     let sigmoid = config
@@ -187,7 +203,6 @@ fn a_sigmoid_output_trains_where_the_relu_output_is_dead() {
     let device = device().autodiff();
     let mut ae = ConvAutoencoderConfig::new()
         .with_in_channels(1)
-        .with_upsample(UpsampleMode::for_device(&device))
         .init(&device);
     ae.decoder.conv4.bias = Some(Param::from_data(
         TensorData::new(vec![-1.0f32], [1]),
@@ -234,9 +249,11 @@ fn conv_autoencoder_trains_on_ndarray_with_portable_upsampling() {
     let device = ndarray().autodiff();
     let ae = ConvAutoencoderConfig::new()
         .with_in_channels(1)
-        .with_upsample(UpsampleMode::for_device(&device))
         .init(&device);
-    assert_eq!(UpsampleMode::for_device(&device), UpsampleMode::Portable);
+    assert_eq!(
+        UpsampleImplementation::for_device(&device, Upsampling::Bilinear),
+        UpsampleImplementation::Portable
+    );
     let input = images([1, 1, 32, 32], &device);
     let out = ae.reconstruct(input.clone());
     let loss = (out.output - input).square().mean();
@@ -251,6 +268,54 @@ fn conv_autoencoder_trains_on_ndarray_with_portable_upsampling() {
             values(grad).iter().all(|g| g.is_finite()),
             "{name} gradient is not finite"
         );
+    }
+}
+
+#[test]
+fn conv_autoencoder_runs_and_trains_in_every_upsampling_mode_on_flex_and_ndarray() {
+    let flex = Device::flex();
+    let mut base = model(3, &flex);
+    // An identity output: a random init's output ReLU may be dead on every channel.
+    base.decoder.output_activation = Activation::Identity;
+    let input = seeded_tensor([2, 3, 32, 32], 5, 0.0, 1.0, &flex);
+    let decoded = |mode: Upsampling, implementation| {
+        let ae = base.clone().with_upsampling(mode);
+        let ae = ae.with_upsample_implementation(implementation);
+        let x = ae.reconstruct(input.clone()).output;
+        assert_eq!(x.dims(), [2, 3, 32, 32], "{mode:?}");
+        values(x)
+    };
+    let mut outputs = Vec::new();
+    for mode in Upsampling::ALL {
+        let burn = decoded(mode, UpsampleImplementation::Burn);
+        let portable = decoded(mode, UpsampleImplementation::Portable);
+        let burn_f64: Vec<f64> = burn.iter().map(|&v| f64::from(v)).collect();
+        assert_close(&portable, &burn_f64, 1e-5, &format!("{mode:?}"));
+        outputs.push(burn);
+    }
+    // The modes compute different things.
+    assert_ne!(outputs[0], outputs[1]);
+    assert_ne!(outputs[0], outputs[2]);
+
+    // Training on ndarray (portable implementation, picked for the device) in every mode.
+    let device = ndarray().autodiff();
+    for mode in Upsampling::ALL {
+        let ae = ConvAutoencoderConfig::new()
+            .with_in_channels(1)
+            .with_upsampling(mode)
+            .init(&device);
+        let input = images([2, 1, 32, 32], &device);
+        let out = ae.reconstruct(input.clone());
+        assert_eq!(out.output.dims(), [2, 1, 32, 32]);
+        let grads = (out.output - input).square().mean().backward();
+        let grad = ae
+            .decoder
+            .conv1
+            .weight
+            .val()
+            .grad(&grads)
+            .expect("gradient");
+        assert!(values(grad).iter().all(|g| g.is_finite()), "{mode:?}");
     }
 }
 

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use ae_models::{
     Activation, ConvAutoencoder, ConvAutoencoderConfig, EncoderClassifier, EncoderClassifierConfig,
-    EncoderConfig, LeNet5, LeNet5Config, UpsampleMode,
+    EncoderConfig, LeNet5, LeNet5Config,
 };
 use burn::tensor::{DType, Device, TensorData};
 use safetensors::tensor::TensorView;
@@ -115,6 +115,5 @@ pub fn conv_autoencoder(channels: usize, code: usize, device: &Device) -> ConvAu
     ConvAutoencoderConfig::new()
         .with_in_channels(channels)
         .with_code_size(code)
-        .with_upsample(UpsampleMode::for_device(device))
         .init(device)
 }

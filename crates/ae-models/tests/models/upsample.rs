@@ -1,24 +1,172 @@
-use ae_models::{UpsampleMode, upsample_bilinear_2x};
+use ae_models::{UpsampleImplementation, Upsampling, upsample_2x};
 use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::common::{assert_close, device, ndarray, seeded_tensor, seeded_values, values};
+use crate::pytorch_common::{fixture, read_f32_tensors};
 use crate::reference::{self, Map};
+
+const IMPLEMENTATIONS: [UpsampleImplementation; 2] = [
+    UpsampleImplementation::Burn,
+    UpsampleImplementation::Portable,
+];
+
+/// PyTorch's outputs and input gradients, reproduced to this (max abs).
+const PYTORCH_TOLERANCE: f64 = 1e-5;
+
+/// The cases of `upsample-2x.safetensors` (written by `pytorch/reference_fixtures.py`).
+const PYTORCH_CASES: [&str; 3] = ["small", "wide", "tiny"];
+
+type Fixture = std::collections::BTreeMap<String, (Vec<usize>, Vec<f32>)>;
+
+fn pytorch_fixture() -> Fixture {
+    read_f32_tensors(&fixture("upsample-2x.safetensors"))
+}
+
+fn tensor(fixture: &Fixture, key: &str, device: &Device) -> Tensor<4> {
+    let (shape, data) = fixture
+        .get(key)
+        .unwrap_or_else(|| panic!("no {key} in the fixture"));
+    Tensor::from_data(TensorData::new(data.clone(), shape.clone()), device)
+}
+
+fn expected(fixture: &Fixture, key: &str) -> Vec<f64> {
+    fixture[key].1.iter().map(|&v| f64::from(v)).collect()
+}
+
+fn backends() -> [(&'static str, Device); 2] {
+    [("flex", Device::flex()), ("ndarray", ndarray())]
+}
+
+#[test]
+fn every_mode_implementation_and_backend_matches_pytorch_outputs() {
+    let fixture = pytorch_fixture();
+    for (backend, device) in backends() {
+        for case in PYTORCH_CASES {
+            let input = tensor(&fixture, &format!("{case}.input"), &device);
+            let [b, c, h, w] = input.dims();
+            for mode in Upsampling::ALL {
+                let want = expected(&fixture, &format!("{case}.{}.output", mode.name()));
+                for implementation in IMPLEMENTATIONS {
+                    let out = upsample_2x(input.clone(), mode, implementation);
+                    assert_eq!(out.dims(), [b, c, 2 * h, 2 * w]);
+                    let what = format!("{case} {mode:?} {implementation:?} on {backend}");
+                    assert_close(&values(out), &want, PYTORCH_TOLERANCE, &what);
+                }
+            }
+        }
+    }
+}
+
+/// Gradient of `sum(upsample(x) * weight)` with respect to `x`, for a fixture case.
+fn input_gradient(
+    fixture: &Fixture,
+    case: &str,
+    mode: Upsampling,
+    implementation: UpsampleImplementation,
+    device: &Device,
+) -> Vec<f32> {
+    let device = device.clone().autodiff();
+    let x = tensor(fixture, &format!("{case}.input"), &device).require_grad();
+    let weight = tensor(fixture, &format!("{case}.weight"), &device);
+    let grads = (upsample_2x(x.clone(), mode, implementation) * weight)
+        .sum()
+        .backward();
+    values(x.grad(&grads).expect("input gradient"))
+}
+
+#[test]
+fn portable_input_gradients_match_pytorch_in_every_mode_and_backend() {
+    let fixture = pytorch_fixture();
+    for (backend, device) in backends() {
+        for case in PYTORCH_CASES {
+            for mode in Upsampling::ALL {
+                let want = expected(&fixture, &format!("{case}.{}.input_grad", mode.name()));
+                let got = input_gradient(
+                    &fixture,
+                    case,
+                    mode,
+                    UpsampleImplementation::Portable,
+                    &device,
+                );
+                let what = format!("{case} {mode:?} gradient on {backend}");
+                assert_close(&got, &want, PYTORCH_TOLERANCE, &what);
+                assert!(
+                    got.iter().any(|v| v.abs() > 0.1),
+                    "{what} is trivially small"
+                );
+            }
+        }
+    }
+}
+
+/// flex trains with Burn's own kernels (`UpsampleImplementation::for_device`): their backward
+/// passes must be PyTorch's too.
+#[test]
+fn burn_input_gradients_on_flex_match_pytorch_in_every_mode() {
+    let fixture = pytorch_fixture();
+    for case in PYTORCH_CASES {
+        for mode in Upsampling::ALL {
+            let want = expected(&fixture, &format!("{case}.{}.input_grad", mode.name()));
+            let got = input_gradient(
+                &fixture,
+                case,
+                mode,
+                UpsampleImplementation::Burn,
+                &Device::flex(),
+            );
+            let what = format!("{case} {mode:?} Burn gradient on flex");
+            assert_close(&got, &want, PYTORCH_TOLERANCE, &what);
+        }
+    }
+}
 
 #[test]
 fn portable_upsampling_matches_hand_computed_values() {
     let device = device();
-    // One 2x2 image [[0, 4], [8, 12]]: the 1-D weights are (1), (0.75, 0.25), (0.25, 0.75), (1).
-    let input = Tensor::<4>::from_floats([[[[0.0, 4.0], [8.0, 12.0]]]], &device);
-    let out = values(upsample_bilinear_2x(input, UpsampleMode::Portable));
-    let row = |a: f64, b: f64| [a, 0.75 * a + 0.25 * b, 0.25 * a + 0.75 * b, b];
-    let (top, bottom) = (row(0.0, 4.0), row(8.0, 12.0));
-    let mix = |w: f64| -> Vec<f64> { (0..4).map(|i| (1.0 - w) * top[i] + w * bottom[i]).collect() };
-    let expected: Vec<f64> = [mix(0.0), mix(0.25), mix(0.75), mix(1.0)].concat();
-    assert_close(&out, &expected, 1e-6, "2x2 -> 4x4");
+    // One 2x2 image [[0, 4], [8, 12]].
+    let input = || Tensor::<4>::from_floats([[[[0.0, 4.0], [8.0, 12.0]]]], &device);
+    let portable = |mode| values(upsample_2x(input(), mode, UpsampleImplementation::Portable));
+    let grid = |row: &dyn Fn(f64, f64) -> Vec<f64>, weights: [f64; 4]| -> Vec<f64> {
+        let (top, bottom) = (row(0.0, 4.0), row(8.0, 12.0));
+        weights
+            .iter()
+            .flat_map(|w| {
+                (0..4)
+                    .map(|i| (1.0 - w) * top[i] + w * bottom[i])
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    };
+    // align_corners = false: the 1-D weights are (1), (0.75, 0.25), (0.25, 0.75), (1).
+    let row = |a: f64, b: f64| vec![a, 0.75 * a + 0.25 * b, 0.25 * a + 0.75 * b, b];
+    let expected = grid(&row, [0.0, 0.25, 0.75, 1.0]);
+    assert_close(&portable(Upsampling::Bilinear), &expected, 1e-6, "bilinear");
+    // align_corners = true: source o/3, weights (1), (2/3, 1/3), (1/3, 2/3), (1).
+    let third = 1.0 / 3.0;
+    let row = |a: f64, b: f64| {
+        vec![
+            a,
+            (1.0 - third) * a + third * b,
+            third * a + (1.0 - third) * b,
+            b,
+        ]
+    };
+    let expected = grid(&row, [0.0, third, 1.0 - third, 1.0]);
+    let what = "bilinear-align-corners";
+    assert_close(
+        &portable(Upsampling::BilinearAlignCorners),
+        &expected,
+        1e-6,
+        what,
+    );
+    // nearest: every sample repeated 2×2.
+    let row = |a: f64, b: f64| vec![a, a, b, b];
+    let expected = grid(&row, [0.0, 0.0, 1.0, 1.0]);
+    assert_close(&portable(Upsampling::Nearest), &expected, 1e-6, "nearest");
 }
 
 #[test]
-fn both_modes_match_pytorch_rule_on_non_square_maps() {
+fn both_implementations_match_pytorch_bilinear_rule_on_non_square_maps() {
     let device = device();
     let input = seeded_tensor([2, 3, 4, 6], 7, -1.0, 1.0, &device);
     let flat: Vec<f64> = values(input.clone()).into_iter().map(f64::from).collect();
@@ -26,15 +174,20 @@ fn both_modes_match_pytorch_rule_on_non_square_maps() {
         .chunks(4 * 6)
         .flat_map(|map| reference::upsample2x(&Map::new(1, 4, 6, map.to_vec())).data)
         .collect();
-    for mode in [UpsampleMode::Burn, UpsampleMode::Portable] {
-        let out = upsample_bilinear_2x(input.clone(), mode);
+    for implementation in IMPLEMENTATIONS {
+        let out = upsample_2x(input.clone(), Upsampling::Bilinear, implementation);
         assert_eq!(out.dims(), [2, 3, 8, 12]);
-        assert_close(&values(out), &expected, 1e-6, &format!("{mode:?}"));
+        assert_close(
+            &values(out),
+            &expected,
+            1e-6,
+            &format!("{implementation:?}"),
+        );
     }
 }
 
 #[test]
-fn portable_equals_burn_interpolate_on_flex() {
+fn portable_equals_burn_interpolate_on_flex_at_the_decoders_shapes() {
     let device = Device::flex();
     for (shape, seed) in [
         ([1, 1, 1, 1], 1),
@@ -43,20 +196,34 @@ fn portable_equals_burn_interpolate_on_flex() {
         ([1, 64, 16, 16], 4),
     ] {
         let input = seeded_tensor(shape, seed, -2.0, 2.0, &device);
-        let burn = values(upsample_bilinear_2x(input.clone(), UpsampleMode::Burn));
-        let portable = values(upsample_bilinear_2x(input, UpsampleMode::Portable));
-        let burn: Vec<f64> = burn.into_iter().map(f64::from).collect();
-        assert_close(&portable, &burn, 1e-6, &format!("{shape:?}"));
+        for mode in Upsampling::ALL {
+            let burn = upsample_2x(input.clone(), mode, UpsampleImplementation::Burn);
+            let portable = upsample_2x(input.clone(), mode, UpsampleImplementation::Portable);
+            let burn: Vec<f64> = values(burn).into_iter().map(f64::from).collect();
+            assert_close(
+                &values(portable),
+                &burn,
+                1e-6,
+                &format!("{shape:?} {mode:?}"),
+            );
+        }
     }
 }
 
 /// Gradient of `sum(upsample(x) * g)` with respect to `x`.
-fn weighted_sum_gradient(device: &Device, mode: UpsampleMode, x: &[f32], g: &[f32]) -> Vec<f32> {
+fn weighted_sum_gradient(
+    device: &Device,
+    implementation: UpsampleImplementation,
+    x: &[f32],
+    g: &[f32],
+) -> Vec<f32> {
     let device = device.clone().autodiff();
     let x =
         Tensor::<4>::from_data(TensorData::new(x.to_vec(), [2, 3, 4, 5]), &device).require_grad();
     let g = Tensor::<4>::from_data(TensorData::new(g.to_vec(), [2, 3, 8, 10]), &device);
-    let grads = (upsample_bilinear_2x(x.clone(), mode) * g).sum().backward();
+    let grads = (upsample_2x(x.clone(), Upsampling::Bilinear, implementation) * g)
+        .sum()
+        .backward();
     values(x.grad(&grads).expect("gradient"))
 }
 
@@ -64,8 +231,8 @@ fn weighted_sum_gradient(device: &Device, mode: UpsampleMode, x: &[f32], g: &[f3
 fn portable_upsampling_is_differentiable_on_ndarray_and_matches_flex_bilinear_backward() {
     let x = seeded_values(2 * 3 * 4 * 5, 8, -1.0, 1.0);
     let g = seeded_values(2 * 3 * 8 * 10, 9, -1.0, 1.0);
-    let on_ndarray = weighted_sum_gradient(&ndarray(), UpsampleMode::Portable, &x, &g);
-    let on_flex = weighted_sum_gradient(&Device::flex(), UpsampleMode::Burn, &x, &g);
+    let on_ndarray = weighted_sum_gradient(&ndarray(), UpsampleImplementation::Portable, &x, &g);
+    let on_flex = weighted_sum_gradient(&Device::flex(), UpsampleImplementation::Burn, &x, &g);
     let expected: Vec<f64> = on_flex.iter().map(|&v| v as f64).collect();
     assert_close(&on_ndarray, &expected, 1e-5, "gradient");
     // Not trivially zero.
@@ -73,30 +240,36 @@ fn portable_upsampling_is_differentiable_on_ndarray_and_matches_flex_bilinear_ba
 }
 
 #[test]
-fn upsample_mode_for_device_picks_burn_only_on_flex() {
-    assert_eq!(
-        UpsampleMode::for_device(&Device::flex()),
-        UpsampleMode::Burn
-    );
-    assert_eq!(
-        UpsampleMode::for_device(&Device::flex().autodiff()),
-        UpsampleMode::Burn
-    );
-    assert_eq!(UpsampleMode::for_device(&ndarray()), UpsampleMode::Portable);
-    assert_eq!(
-        UpsampleMode::for_device(&ndarray().autodiff()),
-        UpsampleMode::Portable
-    );
+fn upsample_implementation_for_device_picks_burn_only_on_flex_where_it_is_faster() {
+    use UpsampleImplementation::{Burn, Portable};
+    use Upsampling::{Bilinear, BilinearAlignCorners, Nearest};
+    for device in [Device::flex(), Device::flex().autodiff()] {
+        assert_eq!(UpsampleImplementation::for_device(&device, Bilinear), Burn);
+        assert_eq!(UpsampleImplementation::for_device(&device, Nearest), Burn);
+        let align = UpsampleImplementation::for_device(&device, BilinearAlignCorners);
+        assert_eq!(align, Portable);
+    }
+    for device in [ndarray(), ndarray().autodiff()] {
+        for mode in Upsampling::ALL {
+            assert_eq!(UpsampleImplementation::for_device(&device, mode), Portable);
+        }
+    }
 }
 
 #[test]
-fn upsample_mode_serialises_in_kebab_case() {
+fn upsampling_modes_and_implementations_serialise_in_kebab_case() {
+    for mode in Upsampling::ALL {
+        let json = serde_json::to_string(&mode).unwrap();
+        assert_eq!(json, format!("\"{}\"", mode.name()));
+        assert_eq!(serde_json::from_str::<Upsampling>(&json).unwrap(), mode);
+    }
+    assert_eq!(Upsampling::default(), Upsampling::Bilinear);
     assert_eq!(
-        serde_json::to_string(&UpsampleMode::Burn).unwrap(),
+        serde_json::to_string(&UpsampleImplementation::Burn).unwrap(),
         "\"burn\""
     );
     assert_eq!(
-        serde_json::from_str::<UpsampleMode>("\"portable\"").unwrap(),
-        UpsampleMode::Portable
+        serde_json::from_str::<UpsampleImplementation>("\"portable\"").unwrap(),
+        UpsampleImplementation::Portable
     );
 }

@@ -5,7 +5,7 @@ use std::fmt;
 
 use ae_models::{
     Activation, ConvAutoencoder, ConvAutoencoderConfig, EncoderClassifier, Reconstruction,
-    Reconstructs, UpsampleMode,
+    Reconstructs, Upsampling,
 };
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
@@ -15,26 +15,47 @@ use super::{Arch, ArchKind, LayerTiles, ModelKind, Net, SpecKind, conv_kernels};
 use crate::error::{RecipeError, TrainError};
 use crate::recipe::Recipe;
 
-/// Which bilinear ×2 upsampling the conv autoencoder's decoder uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+/// What the conv autoencoder's decoder's ×2 upsamplings compute (PyTorch's `nn.Upsample`
+/// modes), on every backend: Burn's kernels on flex, an equivalent portable implementation
+/// elsewhere (chosen per device, not by the recipe).
+///
+/// Reads `"bilinear"`, `"bilinear-align-corners"` and `"nearest"`, and the old values `"auto"`,
+/// `"burn"` and `"portable"` (which chose an implementation, all of them bilinear) as
+/// bilinear, so older recipes and checkpoints load unchanged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Upsample {
-    /// Burn's own interpolation on flex (fastest there); the portable one on every other
-    /// backend, whose bilinear backward pass is missing.
+    /// Bilinear, `align_corners=False` (the notebook's, PyTorch's default since 0.4).
     #[default]
-    Auto,
-    /// Burn's bilinear interpolation (backward works on flex only).
-    Burn,
-    /// The portable slice-and-concatenate implementation (any backend).
-    Portable,
+    Bilinear,
+    /// Bilinear, `align_corners=True` (what the lecture's pre-0.4 PyTorch computed).
+    BilinearAlignCorners,
+    /// Nearest neighbour: every sample repeated 2×2.
+    Nearest,
+}
+
+impl<'de> Deserialize<'de> for Upsample {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        match name.as_str() {
+            "bilinear" | "auto" | "burn" | "portable" => Ok(Upsample::Bilinear),
+            "bilinear-align-corners" => Ok(Upsample::BilinearAlignCorners),
+            "nearest" => Ok(Upsample::Nearest),
+            _ => Err(serde::de::Error::custom(format!(
+                "recipe key `model.upsample` is `{name}`, expected one of `bilinear`, \
+                 `bilinear-align-corners`, `nearest`"
+            ))),
+        }
+    }
 }
 
 impl Upsample {
-    fn mode(self, device: &Device) -> UpsampleMode {
+    /// The model crate's mode.
+    pub fn mode(self) -> Upsampling {
         match self {
-            Upsample::Auto => UpsampleMode::for_device(device),
-            Upsample::Burn => UpsampleMode::Burn,
-            Upsample::Portable => UpsampleMode::Portable,
+            Upsample::Bilinear => Upsampling::Bilinear,
+            Upsample::BilinearAlignCorners => Upsampling::BilinearAlignCorners,
+            Upsample::Nearest => Upsampling::Nearest,
         }
     }
 }
@@ -50,8 +71,8 @@ pub struct ConvAutoencoderSpec {
     /// Slope of the leaky ReLUs.
     #[serde(default = "default_negative_slope")]
     pub negative_slope: f64,
-    /// Which bilinear ×2 upsampling: `"auto"` (Burn's on flex, the portable one elsewhere),
-    /// `"burn"` or `"portable"`.
+    /// The decoder's ×2 upsampling: `"bilinear"` (the default), `"bilinear-align-corners"` or
+    /// `"nearest"`.
     #[serde(default)]
     pub upsample: Upsample,
     /// Activation of the decoder's last convolution: `"relu"` (the notebook's, the default),
@@ -78,6 +99,8 @@ pub struct ConvAutoencoderArch {
     pub in_channels: usize,
     pub code_size: usize,
     pub negative_slope: f64,
+    /// Checkpoints written before the modes existed say `"auto"`, `"burn"` or `"portable"`:
+    /// all bilinear.
     pub upsample: Upsample,
     /// Absent from checkpoints written before it existed, which all used ReLU.
     #[serde(default = "default_output_activation")]
@@ -119,7 +142,7 @@ impl ArchKind for ConvAutoencoderArch {
                 .with_in_channels(self.in_channels)
                 .with_code_size(self.code_size)
                 .with_negative_slope(self.negative_slope)
-                .with_upsample(self.upsample.mode(device))
+                .with_upsampling(self.upsample.mode())
                 .with_output_activation(self.output_activation)
                 .init(device),
         )
@@ -136,7 +159,11 @@ impl ArchKind for ConvAutoencoderArch {
             self.in_channels,
             self.code_size,
             self.output_activation.name()
-        )
+        )?;
+        match self.upsample {
+            Upsample::Bilinear => Ok(()),
+            other => write!(f, ", {} upsampling", other.mode().name()),
+        }
     }
 
     fn reconstructs(&self) -> bool {
@@ -164,6 +191,20 @@ impl ArchKind for ConvAutoencoderArch {
     }
 }
 
+/// The conv encoder's first convolution `[64, c, 3, 3]` as its 64 kernels (RGB for 3 input
+/// channels), 8 to a row as the conv autoencoder notebook draws them (`make_grid(nrow=8)`):
+/// the autoencoder's and its classifier's `conv1` tiles.
+pub(super) fn conv1_tiles(weight: Tensor<4>) -> Result<LayerTiles, TrainError> {
+    let [out, channels, _, _] = weight.dims();
+    let colour = if channels == 3 { " (RGB)" } else { "" };
+    Ok(LayerTiles::new(
+        "conv1",
+        format!("conv1's {out} kernels{colour}"),
+        conv_kernels(weight)?,
+    )
+    .per_row(8))
+}
+
 impl ModelKind for ConvAutoencoder {
     fn reconstruct(&self, images: Tensor<4>) -> Option<Reconstruction> {
         Some(Reconstructs::reconstruct(self, images))
@@ -174,10 +215,7 @@ impl ModelKind for ConvAutoencoder {
     }
 
     fn weight_tiles(&self, _image: [usize; 3]) -> Result<Vec<LayerTiles>, TrainError> {
-        Ok(vec![(
-            "encoder",
-            conv_kernels(self.encoder.conv1.weight.val())?,
-        )])
+        Ok(vec![conv1_tiles(self.encoder.conv1.weight.val())?])
     }
 
     fn into_classifier(self, classes: usize, device: &Device) -> Net {
