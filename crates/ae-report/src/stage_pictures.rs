@@ -194,12 +194,6 @@ impl StagePictures {
                         .map_err(|e| TrainError::io(&path, "cannot remove", e))?;
                 }
             }
-            let max_abs = layer
-                .tiles
-                .tiles
-                .iter()
-                .flatten()
-                .fold(0.0f32, |m, v| m.max(v.abs()));
             let snapshot = Snapshot {
                 stage,
                 stage_name: stage_name.to_string(),
@@ -207,7 +201,7 @@ impl StagePictures {
                 update,
                 unchanged,
                 near_zero_fraction: layer.tiles.near_zero_fraction(NEAR_ZERO),
-                max_abs,
+                max_abs: layer.tiles.max_abs(),
             };
             record.record(&layer, snapshot);
         }

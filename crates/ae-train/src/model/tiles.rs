@@ -68,6 +68,14 @@ impl Tiles {
         self.tiles.iter().flatten().all(|&v| v == 0.0)
     }
 
+    /// The largest magnitude (0 for no values).
+    pub fn max_abs(&self) -> f32 {
+        self.tiles
+            .iter()
+            .flatten()
+            .fold(0.0f32, |m, v| m.max(v.abs()))
+    }
+
     /// The fraction of values whose magnitude is at most `relative` times the largest
     /// magnitude (what looks zero in a grid drawn on one scale); 0 for no values.
     pub fn near_zero_fraction(&self, relative: f32) -> f64 {
@@ -76,7 +84,7 @@ impl Tiles {
         if count == 0 {
             return 0.0;
         }
-        let largest = values().fold(0.0f32, |m, v| m.max(v.abs()));
+        let largest = self.max_abs();
         let near = values().filter(|v| v.abs() <= relative * largest).count();
         near as f64 / count as f64
     }
