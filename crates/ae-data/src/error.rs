@@ -92,7 +92,9 @@ pub enum DataError {
     #[error("downloading {url}: {detail}")]
     Download { url: String, detail: String },
     /// A name that is not one of the known datasets.
-    #[error("unknown dataset '{name}', expected one of: mnist, fashion-mnist, cifar10, mnist-mini")]
+    #[error(
+        "unknown dataset '{name}', expected one of: mnist, fashion-mnist, cifar10, mnist-mini, a folder of pictures (a path) or a .npz / .npy file"
+    )]
     UnknownDataset { name: String },
     /// A caller asked for something impossible (a zero batch size, an empty subset...).
     #[error("{0}")]

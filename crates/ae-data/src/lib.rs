@@ -26,6 +26,7 @@
 mod batch;
 pub mod catalog;
 pub mod cifar;
+mod dataset_id;
 mod digest;
 mod download;
 mod error;
@@ -38,12 +39,14 @@ mod seed;
 
 pub use batch::{Batch, BatchLoader, ImageBatcher, ImageItem};
 pub use catalog::DatasetName;
+pub use dataset_id::DatasetId;
 pub use digest::{md5_hex, sha256_hex};
 pub use download::write_atomic;
 pub use error::DataError;
-pub use images::{ImageSet, Images, NUM_CLASSES, Pixel, Prepared};
+pub use images::{ImageSet, Images, MAX_CLASSES, NUM_CLASSES, Pixel, Prepared};
 pub use locate::{
-    DataFile, DataLocator, DataSource, Dataset, Probe, bundled_assets_dir, load_dataset,
+    CustomSource, DataFile, DataLocator, DataSource, Dataset, Probe, bundled_assets_dir,
+    load_dataset,
 };
 pub use noise::Noise;
 pub use prepare::{Resize, resize_u8};

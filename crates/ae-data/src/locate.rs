@@ -11,6 +11,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::catalog::{CIFAR_ARCHIVE, DatasetName, FileSpec, Format, Role};
+use crate::dataset_id::DatasetId;
 use crate::digest::{Check, check, sha256_hex};
 use crate::download::{fetch, write_atomic};
 use crate::error::DataError;
@@ -29,8 +30,14 @@ pub struct DataLocator {
     pub accept_unverified: bool,
     /// A base URL used instead of the canonical mirrors (a private mirror; tests).
     pub mirror: Option<String>,
-    /// The cache folder instead of `~/.cache/ae`.
+    /// The cache folder instead of `~/.cache/ae` (decoded picture folders are kept in its
+    /// `folders/`).
     pub cache_dir: Option<PathBuf>,
+    /// Leave out pictures that cannot be decoded (counted, listed, reported) instead of
+    /// stopping at the first.
+    pub skip_unreadable: bool,
+    /// Show a progress bar while a folder of pictures is decoded.
+    pub show_progress: bool,
 }
 
 impl Default for DataLocator {
@@ -41,6 +48,8 @@ impl Default for DataLocator {
             accept_unverified: false,
             mirror: None,
             cache_dir: None,
+            skip_unreadable: false,
+            show_progress: false,
         }
     }
 }
@@ -48,10 +57,29 @@ impl Default for DataLocator {
 /// A dataset read into memory.
 #[derive(Debug, Clone)]
 pub struct Dataset {
-    pub name: DatasetName,
+    pub id: DatasetId,
     pub train: ImageSet,
     pub test: ImageSet,
+    /// One name per class (empty for an unlabelled dataset).
+    pub class_names: Vec<String>,
     pub source: DataSource,
+    /// For a user's dataset: how its split was made, what was skipped, whether it came from
+    /// the decoded cache.
+    pub custom: Option<CustomSource>,
+}
+
+/// How a folder of pictures or a NumPy file was read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomSource {
+    /// `None` when the data gave its own train / test split; else the test share and seed of
+    /// the split made here.
+    pub seeded_split: Option<(f64, u64)>,
+    /// Files left out (`--skip-unreadable`), each with why.
+    pub skipped: Vec<(PathBuf, String)>,
+    /// True when the decoded pictures came from the cache.
+    pub from_cache: bool,
+    /// One line on what was read.
+    pub description: String,
 }
 
 /// Where a dataset was read from.
@@ -353,10 +381,12 @@ fn assemble(
         }
     };
     Ok(Dataset {
-        name,
+        id: DatasetId::Named(name),
         train,
         test,
+        class_names: name.class_names().iter().map(|n| n.to_string()).collect(),
         source: DataSource { dir, files },
+        custom: None,
     })
 }
 

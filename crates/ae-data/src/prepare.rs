@@ -29,7 +29,7 @@ impl Prepared {
             Resize::Pad32 | Resize::Bilinear32 => [c, 32, 32],
         };
         let pixels = bytes.iter().map(|&b| b as f32 / 255.0).collect();
-        Self::from_parts_unchecked(pixels, set.labels().to_vec(), shape)
+        Self::from_parts_unchecked(pixels, set.labels().to_vec(), shape, set.classes())
     }
 }
 
