@@ -25,8 +25,11 @@ pub fn run(args: BenchArgs) -> Result<()> {
     let mut rows = Vec::new();
     for l in &loaded {
         let mut recipe = l.recipe.clone();
-        if let Some(dataset) = args.dataset {
-            recipe.dataset = dataset;
+        if let Some(dataset) = &args.dataset {
+            recipe.apply_overrides(&ae_train::Overrides {
+                dataset: Some(dataset.clone()),
+                ..ae_train::Overrides::default()
+            });
             recipe.validate()?;
         }
         if !args.json {

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use ae_data::{DataLocator, DatasetName};
+use ae_data::{DataLocator, DatasetId};
 use clap::{Args, Parser, Subcommand};
 
 use crate::device::Backend;
@@ -82,6 +82,10 @@ pub struct DataArgs {
     /// Use data files whose digest matches no published one (e.g. a re-compressed copy).
     #[arg(long)]
     pub accept_unverified: bool,
+    /// In a folder of pictures, leave out the ones that cannot be decoded (they are counted,
+    /// listed in the manifest and reported) instead of stopping at the first.
+    #[arg(long)]
+    pub skip_unreadable: bool,
 }
 
 impl DataArgs {
@@ -90,6 +94,8 @@ impl DataArgs {
             data_dir: self.data_dir.clone(),
             allow_download: !self.offline,
             accept_unverified: self.accept_unverified,
+            skip_unreadable: self.skip_unreadable,
+            show_progress: true,
             ..DataLocator::default()
         }
     }
@@ -110,16 +116,21 @@ pub struct TrainArgs {
     /// --resume the run folder's own).
     #[arg(value_name = "RECIPE")]
     pub recipe: Option<String>,
-    /// Train on another dataset with images of the same shape (mnist, fashion-mnist, cifar10,
-    /// mnist-mini).
-    #[arg(long, value_name = "NAME", value_parser = parse_dataset)]
-    pub dataset: Option<DatasetName>,
+    /// Train on another dataset: mnist, fashion-mnist, cifar10, mnist-mini, a folder of
+    /// pictures (PATH/<class>/<picture>, or PATH/train/… and PATH/test/…) or a .npz / .npy file;
+    /// pictures are brought to the shape of the recipe's dataset.
+    #[arg(long, value_name = "DATASET", value_parser = parse_dataset)]
+    pub dataset: Option<DatasetId>,
     /// Set every stage's number of epochs.
     #[arg(long, value_name = "N", value_parser = parse_positive)]
     pub epochs: Option<usize>,
     /// Train on the first N training images only (for quick looks).
     #[arg(long, value_name = "N", value_parser = parse_positive)]
     pub limit: Option<usize>,
+    /// For a folder or NumPy file without its own train/test split: the share of each class
+    /// held out for testing (default 0.2), split with the recipe's seed.
+    #[arg(long, value_name = "SHARE", value_parser = parse_fraction)]
+    pub test_fraction: Option<f64>,
     /// Evaluate on the first N test images only.
     #[arg(long, value_name = "N", value_parser = parse_positive)]
     pub test_limit: Option<usize>,
@@ -161,6 +172,7 @@ impl TrainArgs {
             dataset: None,
             epochs: None,
             limit: None,
+            test_fraction: None,
             test_limit: None,
             seed: None,
             out: PathBuf::from("runs"),
@@ -173,6 +185,7 @@ impl TrainArgs {
                 data_dir: None,
                 offline: false,
                 accept_unverified: false,
+                skip_unreadable: false,
             },
             device: DeviceArgs {
                 device: Backend::default_for_build(),
@@ -198,8 +211,8 @@ pub struct EvalArgs {
     #[arg(long, value_name = "N", requires = "weights")]
     pub stage: Option<usize>,
     /// Evaluate on another dataset with images of the same shape.
-    #[arg(long, value_name = "NAME", value_parser = parse_dataset)]
-    pub dataset: Option<DatasetName>,
+    #[arg(long, value_name = "DATASET", value_parser = parse_dataset)]
+    pub dataset: Option<DatasetId>,
     /// Evaluate the last checkpoint instead of the best one of the last stage.
     #[arg(long)]
     pub last: bool,
@@ -219,8 +232,8 @@ pub struct EvalArgs {
 #[derive(Debug, Clone, Args)]
 pub struct AnalysisArgs {
     /// Measure on another dataset with images of the same shape.
-    #[arg(long, value_name = "NAME", value_parser = parse_dataset)]
-    pub dataset: Option<DatasetName>,
+    #[arg(long, value_name = "DATASET", value_parser = parse_dataset)]
+    pub dataset: Option<DatasetId>,
     /// Write the PNG, CSV and JSON into DIR instead of the run folder's analysis/.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
@@ -278,8 +291,8 @@ pub struct BenchArgs {
     #[arg(long, value_name = "N", value_parser = parse_positive)]
     pub limit: Option<usize>,
     /// Use another dataset with images of the same shape.
-    #[arg(long, value_name = "NAME", value_parser = parse_dataset)]
-    pub dataset: Option<DatasetName>,
+    #[arg(long, value_name = "DATASET", value_parser = parse_dataset)]
+    pub dataset: Option<DatasetId>,
     /// Print a JSON array of rows instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -289,8 +302,17 @@ pub struct BenchArgs {
     pub device: DeviceArgs,
 }
 
-pub fn parse_dataset(text: &str) -> Result<DatasetName, String> {
-    text.parse::<DatasetName>().map_err(|e| e.to_string())
+pub fn parse_dataset(text: &str) -> Result<DatasetId, String> {
+    text.parse::<DatasetId>().map_err(|e| e.to_string())
+}
+
+pub fn parse_fraction(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(f) if f > 0.0 && f < 1.0 => Ok(f),
+        _ => Err(format!(
+            "'{text}' is not a share strictly between 0 and 1 (e.g. 0.2)"
+        )),
+    }
 }
 
 pub fn parse_positive(text: &str) -> Result<usize, String> {

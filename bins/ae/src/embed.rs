@@ -47,7 +47,7 @@ pub fn run(args: EmbedArgs) -> Result<()> {
     options.out_dir = args.shared.out;
     options.data = DataChoice {
         locator: args.shared.data.locator(),
-        dataset: args.shared.dataset,
+        dataset: args.shared.dataset.clone(),
         ..DataChoice::default()
     };
     let report = embed(&args.run, &options)?;

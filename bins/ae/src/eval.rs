@@ -16,7 +16,7 @@ pub fn run(args: EvalArgs) -> Result<()> {
     };
     let mut options = EvalOptions::new(args.device.device.open()?);
     options.data = args.data.locator();
-    options.dataset = args.dataset;
+    options.dataset = args.dataset.clone();
     options.checkpoint = if args.last { Which::Last } else { Which::Best };
     options.test_limit = args.test_limit;
     let report = evaluate(&run, &options)?;

@@ -79,7 +79,7 @@ pub fn test_report_json(
         "test_mse_noisy": r.test_mse_noisy,
         "test_accuracy": r.test_accuracy,
         "per_class_accuracy": r.per_class_accuracy,
-        "confusion_matrix": r.confusion_matrix.as_ref().map(|c| c.0),
+        "confusion_matrix": r.confusion_matrix.as_ref().map(|c| c.0.clone()),
     });
     if let serde_json::Value::Object(metrics) = metrics {
         object.extend(metrics);

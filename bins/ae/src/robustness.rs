@@ -51,7 +51,7 @@ pub fn run(args: RobustnessArgs) -> Result<()> {
     options.seed = args.seed;
     options.data = DataChoice {
         locator: args.shared.data.locator(),
-        dataset: args.shared.dataset,
+        dataset: args.shared.dataset.clone(),
         test_limit: args.test_limit,
         train_limit: None,
     };

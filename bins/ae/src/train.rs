@@ -1,7 +1,9 @@
 //! `ae train`: run a recipe (or resume a run) and summarise the result.
 
 use ae_report::grids::GridScale;
-use ae_train::{Interrupt, Overrides, Recipe, RunOptions, RunSummary, resume, train};
+use ae_train::{
+    Interrupt, MetricsFile, Overrides, RunOptions, RunSummary, read_json, resume, train,
+};
 use anyhow::{Result, bail};
 
 use crate::cli::TrainArgs;
@@ -14,7 +16,8 @@ pub fn run(args: TrainArgs) -> Result<()> {
         seed: args.seed,
         limit: args.limit,
         test_limit: args.test_limit,
-        dataset: args.dataset,
+        dataset: args.dataset.clone(),
+        test_fraction: args.test_fraction,
     };
     let device = args.device.device.open()?;
     let mut options = RunOptions::new(device);
@@ -35,7 +38,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
         (Some(run_dir), None) => {
             if options.overrides != Overrides::default() {
                 bail!(
-                    "--resume continues a run with its own recipe; --epochs, --seed, --limit, --test-limit and --dataset cannot be changed"
+                    "--resume continues a run with its own recipe; --epochs, --seed, --limit, --test-limit, --dataset and --test-fraction cannot be changed"
                 );
             }
             status(&args, &format!("resuming {}", run_dir.display()));
@@ -94,17 +97,11 @@ fn print_summary(summary: &RunSummary) {
     if let Some(acc) = m.test_accuracy {
         println!("final test accuracy: {}{at}", percent(acc));
         if let Some(per_class) = &m.per_class_accuracy {
-            // The run folder's recipe names the dataset, and so the classes.
+            // The run folder's metrics name the classes.
             let names: Option<Vec<String>> =
-                Recipe::from_file(&summary.run_dir.join("recipe.toml"))
+                read_json::<MetricsFile>(&summary.run_dir.join("metrics.json"))
                     .ok()
-                    .map(|r| {
-                        r.dataset
-                            .class_names()
-                            .iter()
-                            .map(|s| s.to_string())
-                            .collect()
-                    });
+                    .map(|m| m.class_names);
             for line in per_class_lines(per_class, names.as_deref()) {
                 println!("  {line}");
             }

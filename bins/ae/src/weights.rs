@@ -44,7 +44,7 @@ pub fn eval_weights(args: &EvalArgs, weights: &Path) -> Result<()> {
     let loaded = recipes::load(recipe_arg)?;
     let mut options = EvalOptions::new(args.device.device.open()?);
     options.data = args.data.locator();
-    options.dataset = args.dataset;
+    options.dataset = args.dataset.clone();
     options.test_limit = args.test_limit;
     let report = evaluate_weights(weights, &loaded.recipe, args.stage, &options)?;
     if args.json {

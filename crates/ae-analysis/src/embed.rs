@@ -203,14 +203,17 @@ pub fn embed(run_dir: &Path, options: &EmbedOptions) -> Result<EmbedReport, Trai
     let stem = format!("embedding-{}", options.projection.as_str());
     let png = out_dir.join(format!("{stem}.png"));
     let csv = out_dir.join(format!("{stem}.csv"));
-    let names = data.dataset.class_names();
+    let names = &data.class_names;
+    let class_of = |label: u8| names.get(label as usize).map_or("", String::as_str);
 
     let mut text = String::from("index,label,class,x,y\n");
     for (i, (p, &label)) in points.iter().zip(data.test.labels()).enumerate() {
         let _ = writeln!(
             text,
             "{i},{label},{},{},{}",
-            names[label as usize], p[0], p[1]
+            class_of(label),
+            p[0],
+            p[1]
         );
     }
     write_atomic(&csv, text.as_bytes())?;

@@ -11,7 +11,7 @@
 
 use std::path::Path;
 
-use ae_data::{DatasetName, ImageSet, Prepared, Resize};
+use ae_data::{ImageSet, Prepared, Resize};
 use image::imageops::FilterType;
 use image::{DynamicImage, GenericImageView, RgbImage};
 
@@ -28,15 +28,16 @@ pub struct PictureOptions {
 }
 
 /// Reads the image at `path` and returns it as the model's input: `[c, h, w]` values in [0, 1]
-/// for a model trained on `dataset` with `resize`.
+/// for a model trained on images of `stored_shape` (the dataset's, before the recipe's resize)
+/// with `resize`.
 pub fn image_input(
     path: &Path,
-    dataset: DatasetName,
+    stored_shape: [usize; 3],
     resize: Resize,
     options: PictureOptions,
 ) -> Result<Vec<f32>, TrainError> {
     let picture = read_image(path)?;
-    let [c, h, w] = dataset.image_shape();
+    let [c, h, w] = stored_shape;
     let pixels = to_dataset_pixels(&picture, [c, h, w], options);
     let set = ImageSet::new(pixels, vec![0], [c, h, w])?;
     Ok(Prepared::new(&set, resize).image(0).to_vec())
@@ -204,6 +205,7 @@ pub fn write_png(path: &Path, pixels: &[f32], shape: [usize; 3]) -> Result<(), T
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ae_data::DatasetName;
 
     /// The picture at `path` prepared for `dataset`.
     fn prepared(
@@ -212,7 +214,7 @@ mod tests {
         resize: Resize,
         options: PictureOptions,
     ) -> Vec<f32> {
-        image_input(path, dataset, resize, options).unwrap()
+        image_input(path, dataset.image_shape(), resize, options).unwrap()
     }
 
     #[test]

@@ -39,7 +39,7 @@ pub fn inputs(
     for path in paths {
         all.extend(image_input(
             path,
-            model.recipe.dataset,
+            model.recipe.stored_shape()?,
             model.recipe.resize,
             options,
         )?);
@@ -55,7 +55,7 @@ pub fn predict(
     top: usize,
 ) -> Result<Vec<Prediction>, TrainError> {
     let probabilities = model.probabilities(&inputs(model, paths, options)?)?;
-    let names = model.recipe.dataset.class_names();
+    let names: Vec<&str> = model.class_names.iter().map(String::as_str).collect();
     let classes = probabilities.len() / paths.len();
     Ok(paths
         .iter()

@@ -69,7 +69,7 @@ pub struct Dataset {
 }
 
 /// How a folder of pictures or a NumPy file was read.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomSource {
     /// `None` when the data gave its own train / test split; else the test share and seed of
     /// the split made here.

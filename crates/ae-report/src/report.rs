@@ -48,13 +48,13 @@ pub fn write_outputs(
         accuracy_plot(&metrics.epochs, &plots.join("accuracy.png"))?;
     }
     if let Some(matrix) = &metrics.final_metrics.confusion_matrix {
-        let names = recipe.dataset.class_names();
+        let names = &metrics.class_names;
         let title = format!(
             "Test confusion matrix, stage {} epoch {} (rows: true class)",
             metrics.final_metrics.stage.unwrap_or(0),
             metrics.final_metrics.epoch.unwrap_or(0)
         );
-        confusion_plot(matrix, &names, &title, &plots.join("confusion.png"))?;
+        confusion_plot(matrix, names, &title, &plots.join("confusion.png"))?;
     }
     let html = render_html(folder, recipe, manifest, metrics);
     write_atomic(&folder.report(), html.as_bytes())

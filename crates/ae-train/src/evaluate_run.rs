@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use ae_data::{DataLocator, DatasetName, derive_seed};
+use ae_data::{DataLocator, DatasetId, derive_seed};
 use burn::tensor::Device;
 
 use crate::checkpoint::{Pointer, Which};
@@ -21,7 +21,7 @@ pub struct EvalOptions {
     /// Where the dataset is found.
     pub data: DataLocator,
     /// Another dataset with images of the same shape (default: the run's).
-    pub dataset: Option<DatasetName>,
+    pub dataset: Option<DatasetId>,
     /// The device.
     pub device: Device,
     /// The best checkpoint of the last stage (default) or the last one.
@@ -50,7 +50,7 @@ pub struct TestReport {
     pub stage_name: String,
     pub kind: StageKind,
     /// The dataset and number of test images.
-    pub dataset: DatasetName,
+    pub dataset: DatasetId,
     pub samples: usize,
     /// Class names of the dataset.
     pub class_names: Vec<String>,
@@ -65,11 +65,13 @@ pub struct TestReport {
 }
 
 impl TestReport {
-    /// The report of `metrics`, measured by stage `stage_name` of `kind` on `dataset`.
+    /// The report of `metrics`, measured by stage `stage_name` of `kind` on `dataset` (whose
+    /// classes are `class_names`).
     pub fn new(
         stage_name: String,
         kind: StageKind,
-        dataset: DatasetName,
+        dataset: DatasetId,
+        class_names: Vec<String>,
         metrics: TestMetrics,
     ) -> Self {
         Self {
@@ -77,11 +79,7 @@ impl TestReport {
             kind,
             dataset,
             samples: metrics.samples,
-            class_names: dataset
-                .class_names()
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
+            class_names,
             test_loss: metrics.loss,
             test_mse_noisy: metrics.mse_noisy,
             test_accuracy: metrics.confusion.as_ref().map(ConfusionMatrix::accuracy),
@@ -116,7 +114,7 @@ pub fn evaluate(run_dir: &Path, options: &EvalOptions) -> Result<EvalReport, Tra
     let model = TrainedModel::open(run_dir, choice, &options.device)?;
     let data = model.data(&DataChoice {
         locator: options.data.clone(),
-        dataset: options.dataset,
+        dataset: options.dataset.clone(),
         test_limit: options.test_limit,
         train_limit: None,
     })?;
@@ -141,6 +139,7 @@ pub fn evaluate(run_dir: &Path, options: &EvalOptions) -> Result<EvalReport, Tra
             model.stage.display_name(model.stage_index),
             model.stage.kind,
             data.dataset,
+            data.class_names,
             metrics,
         ),
     })

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use ae_data::{BatchLoader, NUM_CLASSES, Noise, Prepared};
+use ae_data::{BatchLoader, Noise, Prepared};
 use burn::tensor::Device;
 
 use crate::error::TrainError;
@@ -122,7 +122,8 @@ pub fn evaluate_classification<M: ModelKind>(
     let test = on.data;
     let loader = BatchLoader::new(test.clone(), on.batch_size).noise(on.noise);
     let labels = test.labels();
-    let mut confusion = ConfusionMatrix::default();
+    let classes = test.classes().max(1);
+    let mut confusion = ConfusionMatrix::new(classes);
     let mut nll_sums = Vec::new();
     let mut seen = 0usize;
     for batch in loader.iter(on.noise_seed, on.device) {
@@ -133,9 +134,7 @@ pub fn evaluate_classification<M: ModelKind>(
         nll_sums.push(nll(log_probs.clone(), batch.targets).mul_scalar(n as f64));
         let predicted = read_i64(log_probs.argmax(1).reshape([n]))?;
         for (i, p) in predicted.into_iter().enumerate() {
-            let p = usize::try_from(p)
-                .unwrap_or(NUM_CLASSES)
-                .min(NUM_CLASSES - 1);
+            let p = usize::try_from(p).unwrap_or(classes).min(classes - 1);
             confusion.add(labels[seen + i] as usize, p);
         }
         seen += n;

@@ -6,15 +6,27 @@ use serde::{Deserialize, Serialize};
 
 use crate::recipe::StageKind;
 
-/// Counts of (true class, predicted class); rows are the true class.
+/// Counts of (true class, predicted class); rows are the true class. Square: one row and one
+/// column per class.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct ConfusionMatrix(pub [[u64; NUM_CLASSES]; NUM_CLASSES]);
+pub struct ConfusionMatrix(pub Vec<Vec<u64>>);
 
 impl ConfusionMatrix {
-    /// Counts one prediction.
+    /// An empty matrix for `classes` classes.
+    pub fn new(classes: usize) -> Self {
+        Self(vec![vec![0; classes]; classes])
+    }
+
+    /// Number of classes (rows).
+    pub fn classes(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Counts one prediction; a class outside the matrix counts as the last one.
     pub fn add(&mut self, truth: usize, predicted: usize) {
-        self.0[truth][predicted] += 1;
+        let last = self.0.len().saturating_sub(1);
+        self.0[truth.min(last)][predicted.min(last)] += 1;
     }
 
     /// Number of predictions counted.
@@ -24,7 +36,7 @@ impl ConfusionMatrix {
 
     /// Correct predictions.
     pub fn correct(&self) -> u64 {
-        (0..NUM_CLASSES).map(|i| self.0[i][i]).sum()
+        (0..self.0.len()).map(|i| self.0[i][i]).sum()
     }
 
     /// Fraction of correct predictions in [0, 1] (0 when nothing was counted).
@@ -132,8 +144,18 @@ impl EpochRecord {
     }
 }
 
-/// The CSV header matching [`csv_row`].
-pub fn csv_header() -> String {
+/// The number of per-class columns of a metrics CSV: as many as the records' classes, ten (the
+/// built-in datasets') when none has per-class accuracies.
+pub fn csv_classes(records: &[EpochRecord]) -> usize {
+    records
+        .iter()
+        .filter_map(|r| r.per_class_accuracy.as_ref().map(Vec::len))
+        .max()
+        .unwrap_or(NUM_CLASSES)
+}
+
+/// The CSV header matching [`csv_row`], with `classes` per-class columns.
+pub fn csv_header(classes: usize) -> String {
     let mut cols: Vec<String> = [
         "stage",
         "stage_name",
@@ -158,12 +180,13 @@ pub fn csv_header() -> String {
     .iter()
     .map(|s| s.to_string())
     .collect();
-    cols.extend((0..NUM_CLASSES).map(|c| format!("class_{c}_accuracy")));
+    cols.extend((0..classes).map(|c| format!("class_{c}_accuracy")));
     cols.join(",")
 }
 
-/// One CSV line (no newline); empty cells for values the stage does not have.
-pub fn csv_row(r: &EpochRecord) -> String {
+/// One CSV line (no newline) with `classes` per-class cells; empty cells for values the stage
+/// does not have.
+pub fn csv_row(r: &EpochRecord, classes: usize) -> String {
     let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
     let mean_per_class = r
         .confusion_matrix
@@ -191,7 +214,7 @@ pub fn csv_row(r: &EpochRecord) -> String {
         r.seconds.to_string(),
     ];
     let per_class = r.per_class_accuracy.clone().unwrap_or_default();
-    cells.extend((0..NUM_CLASSES).map(|c| opt(per_class.get(c).copied().flatten())));
+    cells.extend((0..classes).map(|c| opt(per_class.get(c).copied().flatten())));
     cells.join(",")
 }
 
@@ -206,10 +229,11 @@ fn csv_text(s: &str) -> String {
 
 /// The whole CSV file.
 pub fn csv_document(records: &[EpochRecord]) -> String {
-    let mut out = csv_header();
+    let classes = csv_classes(records);
+    let mut out = csv_header(classes);
     out.push('\n');
     for r in records {
-        out.push_str(&csv_row(r));
+        out.push_str(&csv_row(r, classes));
         out.push('\n');
     }
     out
@@ -221,7 +245,7 @@ mod tests {
 
     #[test]
     fn confusion_matrix_accuracy_and_per_class() {
-        let mut m = ConfusionMatrix::default();
+        let mut m = ConfusionMatrix::new(10);
         // class 0: 3 right, 1 predicted as 1; class 1: 1 right; class 2: 0 of 2.
         for _ in 0..3 {
             m.add(0, 0);
@@ -258,7 +282,7 @@ mod tests {
             test_mse_noisy: None,
             test_accuracy: Some(0.8),
             per_class_accuracy: Some(vec![Some(1.0); 10]),
-            confusion_matrix: Some(ConfusionMatrix::default()),
+            confusion_matrix: Some(ConfusionMatrix::new(10)),
             inactive_fraction: None,
             mean_abs_code: None,
             mean_abs_code_noisy: None,
@@ -266,8 +290,8 @@ mod tests {
             steps: 1,
             seconds: 0.25,
         };
-        let header_cells = csv_header().split(',').count();
-        let row = csv_row(&r);
+        let header_cells = csv_header(10).split(',').count();
+        let row = csv_row(&r, 10);
         assert!(row.starts_with("1,\"a,b\",classification,"));
         // The quoted name holds one comma that is not a separator.
         assert_eq!(row.split(',').count(), header_cells + 1);

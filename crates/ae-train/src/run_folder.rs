@@ -14,7 +14,7 @@
 
 use std::path::{Path, PathBuf};
 
-use ae_data::{DatasetName, NUM_CLASSES};
+use ae_data::DatasetId;
 use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 
@@ -129,7 +129,21 @@ pub struct DataFileInfo {
 /// The dataset a run used.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DatasetInfo {
-    pub name: DatasetName,
+    /// A built-in dataset's name, or the folder / NumPy file (absolute).
+    pub name: DatasetId,
+    /// One name per class (empty when unlabelled); run folders from before 2026-12-02 lack it
+    /// (their datasets are the built-in ones).
+    #[serde(default)]
+    pub class_names: Vec<String>,
+    /// A folder or NumPy file split here: the test share and seed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seeded_split: Option<SeededSplit>,
+    /// Pictures left out (`--skip-unreadable`), each with why.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<SkippedFile>,
+    /// True when a folder's decoded pictures came from the cache.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub from_cache: bool,
     /// Where the files were read from.
     pub dir: PathBuf,
     pub files: Vec<DataFileInfo>,
@@ -142,6 +156,20 @@ pub struct DatasetInfo {
     /// Stored image shape [c, h, w] and the shape the model sees after resize.
     pub image_shape: [usize; 3],
     pub input_shape: [usize; 3],
+}
+
+/// The test share and seed of a split made here.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeededSplit {
+    pub test_fraction: f64,
+    pub seed: u64,
+}
+
+/// A picture a run left out, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SkippedFile {
+    pub file: PathBuf,
+    pub reason: String,
 }
 
 /// `manifest.json`.
@@ -217,7 +245,7 @@ impl FinalMetrics {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MetricsFile {
     pub recipe: String,
-    pub dataset: DatasetName,
+    pub dataset: DatasetId,
     pub class_names: Vec<String>,
     pub status: String,
     #[serde(flatten)]
@@ -228,19 +256,19 @@ pub struct MetricsFile {
 }
 
 impl MetricsFile {
+    /// `class_names`: the dataset's (the manifest's), one per class.
     pub fn new(
         recipe: &str,
-        dataset: DatasetName,
+        dataset: DatasetId,
+        class_names: Vec<String>,
         status: &str,
         best: Option<Pointer>,
         epochs: Vec<EpochRecord>,
     ) -> Self {
-        let class_names = dataset.class_names();
-        debug_assert_eq!(class_names.len(), NUM_CLASSES);
         MetricsFile {
             recipe: recipe.to_string(),
             dataset,
-            class_names: class_names.iter().map(|s| s.to_string()).collect(),
+            class_names,
             status: status.to_string(),
             final_metrics: FinalMetrics::from_records(&epochs),
             best,

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use ae_data::{DataLocator, DatasetName, Prepared};
+use ae_data::{DataLocator, DatasetId, Prepared};
 
 use burn::module::Module;
 use burn::tensor::{Device, Tensor, TensorData};
@@ -13,9 +13,10 @@ use crate::checkpoint::{Checkpoints, Pointer, Which};
 use crate::error::TrainError;
 use crate::model::{Arch, ModelKind, Net};
 use crate::readback::read_f32;
-use crate::recipe::{Recipe, Stage};
+use crate::recipe::{Overrides, Recipe, Stage};
 use crate::run::load_data;
-use crate::run_folder::RunFolder;
+use crate::files::read_json;
+use crate::run_folder::{Manifest, RunFolder};
 
 /// Which checkpoint of a run an analysis loads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -53,7 +54,7 @@ pub struct DataChoice {
     /// Where the dataset is found.
     pub locator: DataLocator,
     /// Another dataset with images of the same shape (default: the run's).
-    pub dataset: Option<DatasetName>,
+    pub dataset: Option<DatasetId>,
     /// The first `n` test images (default: the run's own test limit, if any).
     pub test_limit: Option<usize>,
     /// The first `n` training images (default: one; most analyses need the test split only).
@@ -63,7 +64,9 @@ pub struct DataChoice {
 /// The data an analysis loaded: the splits after the recipe's resize.
 #[derive(Debug, Clone)]
 pub struct AnalysisData {
-    pub dataset: DatasetName,
+    pub dataset: DatasetId,
+    /// One name per class (empty when unlabelled).
+    pub class_names: Vec<String>,
     pub train: Arc<Prepared>,
     pub test: Arc<Prepared>,
 }
@@ -84,6 +87,8 @@ pub struct TrainedModel {
     pub arch: Arch,
     /// The device the model is on.
     pub device: Device,
+    /// The names of the classes it was trained on (empty when its data was unlabelled).
+    pub class_names: Vec<String>,
     net: Net,
 }
 
@@ -129,6 +134,7 @@ impl TrainedModel {
         let net = Net::build(&state.arch, &device, 0)
             .load(&checkpoints.folder(&pointer).join("model.bpk"))?
             .valid();
+        let class_names = run_class_names(&folder.manifest(), &recipe)?;
         Ok(Self {
             run_dir: run_dir.to_path_buf(),
             recipe,
@@ -137,6 +143,7 @@ impl TrainedModel {
             stage,
             arch: state.arch,
             device,
+            class_names,
             net,
         })
     }
@@ -145,9 +152,10 @@ impl TrainedModel {
     /// images do not fit the model is an error.
     pub fn data(&self, choice: &DataChoice) -> Result<AnalysisData, TrainError> {
         let mut recipe = self.recipe.clone();
-        if let Some(dataset) = choice.dataset {
-            recipe.dataset = dataset;
-        }
+        recipe.apply_overrides(&Overrides {
+            dataset: choice.dataset.clone(),
+            ..Overrides::default()
+        });
         if let Some(n) = choice.test_limit {
             recipe.test_limit = Some(n);
         }
@@ -166,6 +174,7 @@ impl TrainedModel {
         let data = load_data(&recipe, &choice.locator)?;
         Ok(AnalysisData {
             dataset: recipe.dataset,
+            class_names: data.info.class_names,
             train: data.train,
             test: data.test,
         })
@@ -248,4 +257,21 @@ impl TrainedModel {
             })?;
         read_f32(rec.output)
     }
+}
+
+/// The class names a run recorded in its manifest (`manifest_path`); run folders from before
+/// they were recorded name a built-in dataset, whose names are known.
+pub(crate) fn run_class_names(
+    manifest_path: &Path,
+    recipe: &Recipe,
+) -> Result<Vec<String>, TrainError> {
+    let manifest: Manifest = read_json(manifest_path)?;
+    if !manifest.dataset.class_names.is_empty() {
+        return Ok(manifest.dataset.class_names);
+    }
+    Ok(recipe
+        .dataset
+        .named()
+        .map(|name| name.class_names().iter().map(|n| n.to_string()).collect())
+        .unwrap_or_default())
 }

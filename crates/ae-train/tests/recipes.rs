@@ -127,7 +127,7 @@ fn stacked_arch(hidden: Vec<usize>, grown: Vec<usize>) -> Arch {
 #[test]
 fn the_stacked_notebook_plans_greedy_growth_then_a_classifier() {
     let recipe = parse(STACKED).unwrap();
-    assert_eq!(recipe.dataset, DatasetName::Mnist);
+    assert_eq!(recipe.dataset, DatasetName::Mnist.into());
     assert_eq!(recipe.strategy, Strategy::Greedy);
     assert_eq!(
         recipe.stages[0].optimizer,
@@ -246,12 +246,63 @@ fn overrides_change_epochs_seed_limit_and_dataset() {
         seed: Some(7),
         limit: Some(500),
         test_limit: None,
-        dataset: Some(DatasetName::FashionMnist),
+        dataset: Some(DatasetName::FashionMnist.into()),
+        test_fraction: None,
     });
     assert!(recipe.stages.iter().all(|s| s.epochs == 1));
     assert_eq!((recipe.seed, recipe.limit), (7, Some(500)));
-    assert_eq!(recipe.dataset, DatasetName::FashionMnist);
+    assert_eq!(recipe.dataset, DatasetName::FashionMnist.into());
     recipe.validate().unwrap();
+}
+
+#[test]
+fn a_folder_on_a_recipe_for_mnist_takes_its_shape_and_a_name_drops_it() {
+    let mut recipe = parse(STACKED).unwrap();
+    let folder: ae_data::DatasetId = "./my-digits".parse().unwrap();
+    recipe.apply_overrides(&ae_train::Overrides {
+        dataset: Some(folder.clone()),
+        test_fraction: Some(0.25),
+        ..ae_train::Overrides::default()
+    });
+    assert_eq!(recipe.dataset, folder);
+    assert_eq!(recipe.image_shape, Some([1, 28, 28]));
+    assert_eq!(recipe.test_fraction(), 0.25);
+    assert_eq!(recipe.input_shape().unwrap(), [1, 28, 28]);
+    // Its class count is not known before the data is read: the plan still works.
+    recipe.validate().unwrap();
+    recipe.apply_overrides(&ae_train::Overrides {
+        dataset: Some(DatasetName::MnistMini.into()),
+        ..ae_train::Overrides::default()
+    });
+    assert_eq!(recipe.image_shape, None);
+    recipe.validate().unwrap();
+}
+
+#[test]
+fn a_user_dataset_needs_a_shape_and_labels_for_classification() {
+    let text = STACKED.replace(
+        "dataset = \"mnist\"",
+        "dataset = \"pictures/\"\nimage_shape = [1, 28, 28]\nclasses = 0",
+    );
+    assert_ne!(text, STACKED, "the recipe names mnist");
+    let e = parse(&text).unwrap_err().to_string();
+    assert!(e.contains("needs labels"), "{e}");
+    assert!(e.contains("pictures/"), "{e}");
+    let no_shape = STACKED.replace("dataset = \"mnist\"", "dataset = \"pictures/\"");
+    let e = parse(&no_shape).unwrap_err().to_string();
+    assert!(e.contains("image_shape"), "{e}");
+    let bad_share = STACKED.replace(
+        "dataset = \"mnist\"",
+        "dataset = \"pictures/\"\nimage_shape = [1, 28, 28]\ntest_fraction = 1.5",
+    );
+    let e = parse(&bad_share).unwrap_err().to_string();
+    assert!(e.contains("test_fraction"), "{e}");
+    let named_shape = STACKED.replace(
+        "dataset = \"mnist\"",
+        "dataset = \"mnist\"\nimage_shape = [1, 28, 28]",
+    );
+    let e = parse(&named_shape).unwrap_err().to_string();
+    assert!(e.contains("image_shape"), "{e}");
 }
 
 fn message(e: RecipeError) -> String {

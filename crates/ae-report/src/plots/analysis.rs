@@ -44,11 +44,13 @@ fn padded_range(values: impl Iterator<Item = f64>) -> std::ops::Range<f64> {
     lo - margin..hi + margin
 }
 
-/// Scatter plot of 2-D `points` coloured by `labels`, one legend entry per class present.
+/// Scatter plot of 2-D `points` coloured by `labels`, one legend entry per class present
+/// (colours repeat after ten classes); one colour and no legend when `class_names` is empty
+/// (an unlabelled dataset).
 pub fn scatter_plot(
     points: &[[f64; 2]],
     labels: &[u8],
-    class_names: &[&str; 10],
+    class_names: &[String],
     title: &str,
     axis_names: [&str; 2],
     path: &Path,
@@ -66,8 +68,9 @@ pub fn scatter_plot(
             .build_cartesian_2d(x_range.start..x_range.end + legend_room, y_range)
             .map_err(text_err)?;
         axes(&mut chart, axis_names, 2)?;
-        for class in 0..10u8 {
-            let colour = CLASS_COLOURS[class as usize];
+        let classes = class_names.len().max(1);
+        for class in (0..classes).map(|c| c as u8) {
+            let colour = CLASS_COLOURS[class as usize % CLASS_COLOURS.len()];
             let members: Vec<(f64, f64)> = points
                 .iter()
                 .zip(labels)
@@ -77,15 +80,21 @@ pub fn scatter_plot(
             if members.is_empty() {
                 continue;
             }
-            chart
+            let series = chart
                 .draw_series(
                     members
                         .into_iter()
                         .map(|p| Circle::new(p, 2, colour.mix(0.75).filled())),
                 )
-                .map_err(text_err)?
-                .label(class_names[class as usize])
-                .legend(move |(x, y)| Circle::new((x + 8, y), 5, colour.filled()));
+                .map_err(text_err)?;
+            if let Some(name) = class_names.get(class as usize) {
+                series
+                    .label(name.as_str())
+                    .legend(move |(x, y)| Circle::new((x + 8, y), 5, colour.filled()));
+            }
+        }
+        if class_names.is_empty() {
+            return Ok(());
         }
         legend(&mut chart, 14, SeriesLabelPosition::UpperRight)
     })

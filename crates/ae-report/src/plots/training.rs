@@ -149,34 +149,40 @@ where
 /// counts written in the cells.
 pub fn confusion_plot(
     matrix: &ConfusionMatrix,
-    class_names: &[&str; 10],
+    class_names: &[String],
     title: &str,
     path: &Path,
 ) -> Result<(), TrainError> {
+    let n = matrix.classes().max(1) as u32;
+    let last = n - 1;
     render(path, CONFUSION_SIZE, |root| {
         let mut chart = ChartBuilder::on(root)
             .caption(title, (FONT, 18))
             .margin(16)
             .x_label_area_size(70)
             .y_label_area_size(90)
-            .build_cartesian_2d((0u32..9).into_segmented(), (0u32..9).into_segmented())
+            .build_cartesian_2d((0u32..last).into_segmented(), (0u32..last).into_segmented())
             .map_err(text_err)?;
-        let x_names: Vec<String> = class_names.iter().map(|s| s.to_string()).collect();
-        let y_names = x_names.clone();
-        // Rows are drawn top to bottom: true class t sits at y = 9 - t.
+        let name = |i: u32| {
+            class_names
+                .get(i as usize)
+                .cloned()
+                .unwrap_or_else(|| i.to_string())
+        };
+        // Rows are drawn top to bottom: true class t sits at y = last - t.
         let x_label = move |v: &SegmentValue<u32>| match v {
-            SegmentValue::CenterOf(i) if (*i as usize) < 10 => x_names[*i as usize].clone(),
+            SegmentValue::CenterOf(i) if *i < n => name(*i),
             _ => String::new(),
         };
         let y_label = move |v: &SegmentValue<u32>| match v {
-            SegmentValue::CenterOf(i) if (*i as usize) < 10 => y_names[9 - *i as usize].clone(),
+            SegmentValue::CenterOf(i) if *i < n => name(last - *i),
             _ => String::new(),
         };
         chart
             .configure_mesh()
             .disable_mesh()
-            .x_labels(10)
-            .y_labels(10)
+            .x_labels(n as usize)
+            .y_labels(n as usize)
             .x_desc("predicted class")
             .y_desc("true class")
             .label_style((FONT, 13))
@@ -200,7 +206,7 @@ pub fn confusion_plot(
                 // White (0) to dark blue (1).
                 let shade = |from: f64, to: f64| (from + (to - from) * share).round() as u8;
                 let fill = RGBColor(shade(255.0, 20.0), shade(255.0, 60.0), shade(255.0, 140.0));
-                let (x, y) = (p as u32, 9 - t as u32);
+                let (x, y) = (p as u32, last - t as u32);
                 chart
                     .draw_series(std::iter::once(Rectangle::new(
                         [

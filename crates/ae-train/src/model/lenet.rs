@@ -45,9 +45,12 @@ impl SpecKind for LenetSpec {
             let fits = ["bilinear32", "pad32"];
             return Err(needs_32x32("LeNet-5", recipe, [h, w], fits));
         }
-        Ok(Arch::Lenet(LenetArch {
-            num_classes: NUM_CLASSES,
-        }))
+        // Before a user's data is read its class count is not known; the run plans again.
+        let num_classes = recipe
+            .dataset_classes()
+            .filter(|&c| c > 0)
+            .unwrap_or(NUM_CLASSES);
+        Ok(Arch::Lenet(LenetArch { num_classes }))
     }
 }
 

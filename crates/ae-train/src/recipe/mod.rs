@@ -9,7 +9,7 @@ mod validate;
 
 use std::path::Path;
 
-use ae_data::{DatasetName, Resize};
+use ae_data::{DatasetId, NUM_CLASSES, Resize};
 use serde::{Deserialize, Serialize};
 
 pub use plan::{StagePlan, Transition};
@@ -33,8 +33,23 @@ pub struct Recipe {
     /// Drives initialisation, shuffling and noise.
     #[serde(default)]
     pub seed: u64,
-    /// The dataset, e.g. `"mnist"`, `"fashion-mnist"`, `"cifar10"`, `"mnist-mini"`.
-    pub dataset: DatasetName,
+    /// The dataset: `"mnist"`, `"fashion-mnist"`, `"cifar10"`, `"mnist-mini"`, a folder of
+    /// pictures (`"path/to/pictures"`, laid out as torchvision's `ImageFolder`) or a NumPy file
+    /// (`"digits.npz"`).
+    pub dataset: DatasetId,
+    /// For a folder or NumPy file: the shape `[channels, height, width]` its pictures are
+    /// brought to (arrays must have it) before `resize`. A `--dataset PATH` on a recipe written
+    /// for a built-in dataset takes that dataset's shape.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_shape: Option<[usize; 3]>,
+    /// For a folder or NumPy file without its own train / test split: the share of each class
+    /// held out for testing (seeded by `seed`), 0.2 when not given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_fraction: Option<f64>,
+    /// For a folder or NumPy file: how many classes it has (0: unlabelled). Filled in when a
+    /// run reads the data; a recipe need not give it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub classes: Option<usize>,
     /// How images are brought to the model's size: `"keep"`, `"pad32"` or `"bilinear32"`.
     #[serde(default)]
     pub resize: Resize,
@@ -62,6 +77,9 @@ pub struct Recipe {
 fn default_eval_batch_size() -> usize {
     1000
 }
+
+/// The test share of a seeded split when the recipe gives none (torchvision users' usual 80/20).
+pub const DEFAULT_TEST_FRACTION: f64 = 0.2;
 
 /// How the layers of a stacked autoencoder are trained.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -119,14 +137,82 @@ impl Recipe {
         if let Some(test_limit) = overrides.test_limit {
             self.test_limit = Some(test_limit);
         }
-        if let Some(dataset) = overrides.dataset {
-            self.dataset = dataset;
+        if let Some(dataset) = &overrides.dataset {
+            match (self.dataset.named(), dataset.named()) {
+                // A user's data on a recipe written for a built-in dataset: that dataset's shape.
+                (Some(was), None) if self.image_shape.is_none() => {
+                    self.image_shape = Some(was.image_shape());
+                }
+                (_, Some(_)) => self.image_shape = None,
+                _ => {}
+            }
+            if *dataset != self.dataset {
+                self.classes = None;
+            }
+            self.dataset = dataset.clone();
         }
+        if let Some(fraction) = overrides.test_fraction {
+            self.test_fraction = Some(fraction);
+        }
+    }
+
+    /// The shape of the dataset's images before `resize`: a built-in dataset's own, or the
+    /// recipe's `image_shape` for a folder or NumPy file.
+    pub fn stored_shape(&self) -> Result<[usize; 3], RecipeError> {
+        match (self.dataset.named(), self.image_shape) {
+            (Some(name), None) => Ok(name.image_shape()),
+            (Some(name), Some(_)) => Err(RecipeError::invalid(
+                "image_shape",
+                format!(
+                    "applies to a folder of pictures or a NumPy file; {name} has its own ({:?})",
+                    name.image_shape()
+                ),
+            )),
+            (None, Some(shape)) => {
+                if shape.contains(&0) {
+                    return Err(RecipeError::invalid(
+                        "image_shape",
+                        format!("{shape:?} has a zero size; expected [channels, height, width]"),
+                    ));
+                }
+                if ![1, 3].contains(&shape[0]) {
+                    return Err(RecipeError::invalid(
+                        "image_shape",
+                        format!(
+                            "{shape:?} has {} channels; expected 1 (grey) or 3 (RGB)",
+                            shape[0]
+                        ),
+                    ));
+                }
+                Ok(shape)
+            }
+            (None, None) => Err(RecipeError::invalid(
+                "image_shape",
+                format!(
+                    "is needed for {}: the shape its pictures are brought to, e.g. image_shape = [1, 28, 28]",
+                    self.dataset
+                ),
+            )),
+        }
+    }
+
+    /// The number of classes of the dataset: ten for a built-in one; for a folder or NumPy file
+    /// what the run found (`None` before the data was read; 0 when unlabelled).
+    pub fn dataset_classes(&self) -> Option<usize> {
+        match self.dataset.named() {
+            Some(_) => Some(NUM_CLASSES),
+            None => self.classes,
+        }
+    }
+
+    /// The test share of a seeded split (folders and NumPy files without their own split).
+    pub fn test_fraction(&self) -> f64 {
+        self.test_fraction.unwrap_or(DEFAULT_TEST_FRACTION)
     }
 
     /// The image shape the model sees: the dataset's after `resize`, `[channels, height, width]`.
     pub fn input_shape(&self) -> Result<[usize; 3], RecipeError> {
-        let [c, h, w] = self.dataset.image_shape();
+        let [c, h, w] = self.stored_shape()?;
         match self.resize {
             Resize::Keep => Ok([c, h, w]),
             Resize::Pad32 if h > 32 || w > 32 => Err(RecipeError::invalid(
@@ -161,5 +247,7 @@ pub struct Overrides {
     /// Evaluate on the first `test_limit` test images.
     pub test_limit: Option<usize>,
     /// Another dataset.
-    pub dataset: Option<DatasetName>,
+    pub dataset: Option<DatasetId>,
+    /// The test share of a seeded split.
+    pub test_fraction: Option<f64>,
 }

@@ -1,8 +1,6 @@
 //! Working out the model of every stage from the recipe, and how each stage's model is made
 //! from the previous one; every impossible pipeline is refused here, naming the key.
 
-use ae_data::NUM_CLASSES;
-
 use super::{Head, Recipe, StageKind, Strategy};
 use crate::error::RecipeError;
 use crate::model::{Arch, ClassifierArch, GrowSpec};
@@ -32,6 +30,23 @@ pub enum Transition {
 }
 
 impl Recipe {
+    /// The classes a classification stage's head gets: the dataset's, or before a user's data
+    /// was read, the head's own `classes` (10 when not given; the run plans again with the
+    /// count it found). An unlabelled dataset has none to classify.
+    fn head_classes(&self, kind_key: &str, given: Option<usize>) -> Result<usize, RecipeError> {
+        match self.dataset_classes() {
+            Some(0) => Err(RecipeError::invalid(
+                kind_key,
+                format!(
+                    "\"classification\" needs labels, but {} is unlabelled (its pictures are not in class folders); train reconstruction stages only, or sort the pictures into one folder per class",
+                    self.dataset
+                ),
+            )),
+            Some(found) => Ok(found),
+            None => Ok(given.unwrap_or(ae_data::NUM_CLASSES).max(1)),
+        }
+    }
+
     /// Validates the recipe and works out the model of every stage.
     pub fn plan(&self) -> Result<Vec<StagePlan>, RecipeError> {
         self.validate_scalars()?;
@@ -83,15 +98,18 @@ impl Recipe {
                 }
                 StageKind::Classification => {
                     let head = stage.head.clone().unwrap_or(Head {
-                        classes: NUM_CLASSES,
+                        classes: None,
                         input: None,
                     });
-                    if head.classes != NUM_CLASSES {
+                    let classes = self.head_classes(&key("kind"), head.classes)?;
+                    if let (Some(given), Some(found)) = (head.classes, self.dataset_classes())
+                        && given != found
+                    {
                         return Err(RecipeError::invalid(
                             key("head.classes"),
                             format!(
-                                "is {}, but {} has {NUM_CLASSES} classes; expected {NUM_CLASSES}",
-                                head.classes, self.dataset
+                                "is {given}, but {} has {found} classes; expected {found}",
+                                self.dataset
                             ),
                         ));
                     }
@@ -112,12 +130,12 @@ impl Recipe {
                         ));
                     }
                     if arch.reconstructs() {
-                        arch = ClassifierArch::on(arch, head.classes);
+                        arch = ClassifierArch::on(arch, classes);
                         transition = if i == 0 {
                             Transition::Build
                         } else {
                             Transition::ToClassifier {
-                                num_classes: head.classes,
+                                num_classes: classes,
                             }
                         };
                     }

@@ -1,7 +1,7 @@
 //! A stage of a recipe: its objective, epochs, optimiser, schedule, noise, sparsity penalty,
 //! growth and classifier head.
 
-use ae_data::{NUM_CLASSES, Noise};
+use ae_data::Noise;
 use serde::{Deserialize, Serialize};
 
 use crate::model::GrowSpec;
@@ -146,14 +146,11 @@ pub enum Sparsity {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Head {
-    /// Number of classes; every dataset here has 10.
-    #[serde(default = "default_classes")]
-    pub classes: usize,
+    /// Number of classes, checked against the dataset's (10 for the built-in ones) when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub classes: Option<usize>,
     /// The head's input size, checked against the encoder's output when given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input: Option<usize>,
 }
 
-fn default_classes() -> usize {
-    NUM_CLASSES
-}

@@ -31,6 +31,14 @@ impl Recipe {
                 return Err(RecipeError::Zero { key: key.into() });
             }
         }
+        if let Some(fraction) = self.test_fraction
+            && !(fraction > 0.0 && fraction < 1.0)
+        {
+            return Err(RecipeError::invalid(
+                "test_fraction",
+                format!("is {fraction}; expected a share strictly between 0 and 1, e.g. 0.2"),
+            ));
+        }
         if self.stages.is_empty() {
             return Err(RecipeError::invalid(
                 "stages",

@@ -3,11 +3,11 @@
 
 use std::sync::Arc;
 
-use ae_data::{DataLocator, Prepared, load_dataset};
+use ae_data::{DataLocator, DataRequest, Prepared, open_dataset};
 
 use crate::error::TrainError;
 use crate::recipe::Recipe;
-use crate::run_folder::{DataFileInfo, DatasetInfo};
+use crate::run_folder::{DataFileInfo, DatasetInfo, SeededSplit, SkippedFile};
 
 /// The data of a run: prepared splits and what the manifest records about them.
 pub struct RunData {
@@ -18,7 +18,24 @@ pub struct RunData {
 
 /// Loads the recipe's dataset, applies the sample limits and the resize.
 pub fn load_data(recipe: &Recipe, locator: &DataLocator) -> Result<RunData, TrainError> {
-    let dataset = load_dataset(recipe.dataset, locator)?;
+    let request = DataRequest {
+        shape: recipe.stored_shape()?,
+        test_fraction: recipe.test_fraction(),
+        seed: recipe.seed,
+    };
+    let dataset = open_dataset(&recipe.dataset, locator, &request)?;
+    if let Some(expected) = recipe.classes
+        && expected != dataset.train.classes()
+    {
+        return Err(TrainError::DatasetMismatch {
+            dataset: recipe.dataset.to_string(),
+            message: format!(
+                "has {} classes now, but the run was started with {expected}",
+                dataset.train.classes()
+            ),
+        });
+    }
+    let custom = dataset.custom.clone().unwrap_or_default();
     let train_available = dataset.train.len();
     let test_available = dataset.test.len();
     let train_set = match recipe.limit {
@@ -32,7 +49,23 @@ pub fn load_data(recipe: &Recipe, locator: &DataLocator) -> Result<RunData, Trai
     let train = Arc::new(Prepared::new(&train_set, recipe.resize));
     let test = Arc::new(Prepared::new(&test_set, recipe.resize));
     let info = DatasetInfo {
-        name: recipe.dataset,
+        name: recipe.dataset.absolute(),
+        class_names: dataset.class_names.clone(),
+        seeded_split: custom
+            .seeded_split
+            .map(|(test_fraction, seed)| SeededSplit {
+                test_fraction,
+                seed,
+            }),
+        skipped: custom
+            .skipped
+            .iter()
+            .map(|(file, reason)| SkippedFile {
+                file: file.clone(),
+                reason: reason.clone(),
+            })
+            .collect(),
+        from_cache: custom.from_cache,
         dir: std::fs::canonicalize(&dataset.source.dir).unwrap_or(dataset.source.dir.clone()),
         files: dataset
             .source

@@ -266,7 +266,8 @@ impl Session {
         self.checkpoints.prune()?;
         self.folder.write_metrics(&MetricsFile::new(
             &self.recipe.name,
-            self.recipe.dataset,
+            self.recipe.dataset.clone(),
+            self.manifest.dataset.class_names.clone(),
             "running",
             self.best.clone(),
             self.history.clone(),

@@ -112,6 +112,11 @@ pub fn train(recipe: &Recipe, options: &RunOptions) -> Result<RunSummary, TrainE
         let stored = Recipe::from_file(&folder.recipe())?;
         let mut wanted = recipe.clone();
         wanted.apply_overrides(&options.overrides);
+        if wanted.dataset.is_custom() {
+            // The run recorded its folder absolute and the classes it found.
+            wanted.dataset = wanted.dataset.absolute();
+            wanted.classes = wanted.classes.or(stored.classes);
+        }
         if wanted != stored {
             return Err(TrainError::RunFolder {
                 path: dir.clone(),
@@ -125,8 +130,15 @@ pub fn train(recipe: &Recipe, options: &RunOptions) -> Result<RunSummary, TrainE
     }
     let mut recipe = recipe.clone();
     recipe.apply_overrides(&options.overrides);
-    let plan = recipe.plan()?;
+    let mut plan = recipe.plan()?;
     let data = load_data(&recipe, &options.data)?;
+    if recipe.dataset.is_custom() {
+        // A user's data: the run records where it is and how many classes it found, and plans
+        // again with them (heads, an unlabelled dataset's classification stage).
+        recipe.dataset = recipe.dataset.absolute();
+        recipe.classes = Some(data.info.class_names.len());
+        plan = recipe.plan()?;
+    }
     let folder = RunFolder::create(&options.out_dir, &recipe.name)?;
     write_atomic(&folder.recipe(), recipe.to_toml().as_bytes())?;
     let manifest = Manifest {

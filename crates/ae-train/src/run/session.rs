@@ -120,7 +120,8 @@ impl Session {
         self.manifest.end_time = Some(rfc3339(unix_seconds()));
         let metrics = MetricsFile::new(
             &self.recipe.name,
-            self.recipe.dataset,
+            self.recipe.dataset.clone(),
+            self.manifest.dataset.class_names.clone(),
             status,
             self.best.clone(),
             self.history.clone(),

@@ -9,7 +9,7 @@ use crate::error::TrainError;
 use crate::evaluate_run::{EvalOptions, TestReport};
 use crate::measure::TestSet;
 use crate::model::{ModelKind, Net};
-use crate::recipe::{Recipe, StagePlan};
+use crate::recipe::{Overrides, Recipe, StagePlan};
 use crate::run::{TAG_TEST_NOISE, load_data};
 
 /// What [`evaluate_weights`] measured.
@@ -89,9 +89,10 @@ pub fn evaluate_weights(
     options: &EvalOptions,
 ) -> Result<WeightsReport, TrainError> {
     let mut recipe = recipe.clone();
-    if let Some(dataset) = options.dataset {
-        recipe.dataset = dataset;
-    }
+    recipe.apply_overrides(&Overrides {
+        dataset: options.dataset.clone(),
+        ..Overrides::default()
+    });
     if let Some(n) = options.test_limit {
         recipe.test_limit = Some(n);
     }
@@ -124,7 +125,8 @@ pub fn evaluate_weights(
         test: TestReport::new(
             plan[index].name.clone(),
             stage_spec.kind,
-            recipe.dataset,
+            recipe.dataset.clone(),
+            data.info.class_names,
             metrics,
         ),
     })

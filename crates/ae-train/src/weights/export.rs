@@ -10,6 +10,7 @@ use crate::error::TrainError;
 use crate::model::Net;
 use crate::recipe::Recipe;
 use crate::run_folder::RunFolder;
+use crate::trained_model::run_class_names;
 
 /// What [`export`] wrote.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,7 +33,8 @@ pub struct ExportSummary {
 /// Writes the `which` checkpoint of the run in `run_dir` to `out` as safetensors with the
 /// notebook's keys and layouts. The header's metadata holds `recipe`, `stage` (from 1),
 /// `stage_name`, `epoch`, `architecture` (in words), `arch` (the JSON `state.json` uses),
-/// `dataset` and `resize` (how the recipe sizes the images).
+/// `dataset`, `class_names` (a JSON array, one name per class: the folder names of a folder of
+/// pictures) and `resize` (how the recipe sizes the images).
 pub fn export(
     run_dir: &Path,
     which: Which,
@@ -70,6 +72,11 @@ pub fn export(
         ("architecture".to_string(), architecture.clone()),
         ("arch".to_string(), arch_json),
         ("dataset".to_string(), recipe.dataset.to_string()),
+        (
+            "class_names".to_string(),
+            serde_json::to_string(&run_class_names(&folder.manifest(), &recipe)?)
+                .unwrap_or_default(),
+        ),
         // As JSON, e.g. "bilinear32": how the recipe sizes the images the model takes.
         (
             "resize".to_string(),
