@@ -28,6 +28,7 @@ pub mod plots;
 mod progress;
 mod report;
 mod stage_pictures;
+pub mod tensorboard;
 
 use std::sync::Arc;
 
@@ -36,6 +37,7 @@ use ae_train::Observers;
 pub use progress::{ProgressPrinter, epoch_line};
 pub use report::{ReportWriter, refresh_report};
 pub use stage_pictures::{LayerPictures, NEAR_ZERO, Snapshot, StagePictures, WeightPictures};
+pub use tensorboard::TensorBoard;
 
 use crate::grids::GridScale;
 
