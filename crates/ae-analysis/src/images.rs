@@ -12,20 +12,12 @@
 use std::path::Path;
 
 use ae_data::{ImageSet, Prepared, Resize};
-use image::imageops::FilterType;
-use image::{DynamicImage, GenericImageView, RgbImage};
+use image::DynamicImage;
+
+// The picture code is ae-data's, shared with the folders of pictures read as datasets.
+pub use ae_data::picture::{PictureOptions, read_image, to_dataset_pixels};
 
 use ae_train::TrainError;
-
-/// How a picture is brought to the model's input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct PictureOptions {
-    /// Dark on light -> light on dark.
-    pub invert: bool,
-    /// MNIST's preparation: crop to the drawing, fit into 20/28 of the frame, centre of mass in
-    /// the middle.
-    pub center: bool,
-}
 
 /// Reads the image at `path` and returns it as the model's input: `[c, h, w]` values in [0, 1]
 /// for a model trained on images of `stored_shape` (the dataset's, before the recipe's resize)
@@ -41,127 +33,6 @@ pub fn image_input(
     let pixels = to_dataset_pixels(&picture, [c, h, w], options);
     let set = ImageSet::new(pixels, vec![0], [c, h, w])?;
     Ok(Prepared::new(&set, resize).image(0).to_vec())
-}
-
-/// Decodes a PNG or JPEG file; anything else, or a damaged file, is an error naming it.
-pub fn read_image(path: &Path) -> Result<DynamicImage, TrainError> {
-    let fail = |message: String| TrainError::Image {
-        path: path.to_path_buf(),
-        message,
-    };
-    let bytes = std::fs::read(path).map_err(|e| fail(format!("cannot read: {e}")))?;
-    let format = image::guess_format(&bytes).map_err(|_| fail("not a PNG or JPEG file".into()))?;
-    if !matches!(format, image::ImageFormat::Png | image::ImageFormat::Jpeg) {
-        return Err(fail(format!("is {format:?}, expected a PNG or JPEG file")));
-    }
-    let picture = image::load_from_memory_with_format(&bytes, format)
-        .map_err(|e| fail(format!("cannot decode {format:?}: {e}")))?;
-    if picture.width() == 0 || picture.height() == 0 {
-        return Err(fail("the image is empty (0 pixels)".into()));
-    }
-    Ok(picture)
-}
-
-/// `picture` as `[c, h, w]` bytes: alpha laid over the paper (black, or white when inverting),
-/// inverted if asked, cropped and centred if asked, padded with black to a centred square,
-/// resized (bilinear, scale-aware when shrinking), and reduced to grey when `c` is 1.
-pub fn to_dataset_pixels(
-    picture: &DynamicImage,
-    shape: [usize; 3],
-    options: PictureOptions,
-) -> Vec<u8> {
-    let [c, h, w] = shape;
-    let paper: f32 = if options.invert { 255.0 } else { 0.0 };
-    let rgba = picture.to_rgba8();
-    // Light on dark, opaque.
-    let mut light = RgbImage::new(rgba.width(), rgba.height());
-    for (x, y, p) in rgba.enumerate_pixels() {
-        let alpha = f32::from(p[3]) / 255.0;
-        let value = |v: u8| {
-            let over = f32::from(v) * alpha + paper * (1.0 - alpha);
-            let v = if options.invert { 255.0 - over } else { over };
-            v.round().clamp(0.0, 255.0) as u8
-        };
-        light.put_pixel(x, y, image::Rgb([value(p[0]), value(p[1]), value(p[2])]));
-    }
-    let resized = if options.center {
-        centred(&light, h, w)
-    } else {
-        square(&light).resize_exact(w as u32, h as u32, FilterType::Triangle)
-    };
-    let mut out = vec![0u8; c * h * w];
-    for (x, y, p) in resized.pixels() {
-        let (x, y) = (x as usize, y as usize);
-        if c == 1 {
-            out[y * w + x] = luma(p[0], p[1], p[2]);
-        } else {
-            for ch in 0..c.min(3) {
-                out[ch * h * w + y * w + x] = p[ch];
-            }
-        }
-    }
-    out
-}
-
-/// ITU-R BT.601 luma, as PIL's `convert("L")`.
-fn luma(r: u8, g: u8, b: u8) -> u8 {
-    ((299 * u32::from(r) + 587 * u32::from(g) + 114 * u32::from(b) + 500) / 1000) as u8
-}
-
-/// The picture in the middle of a black square whose side is its longer side.
-fn square(picture: &RgbImage) -> DynamicImage {
-    let (pw, ph) = picture.dimensions();
-    let side = pw.max(ph);
-    let mut out = RgbImage::new(side, side);
-    image::imageops::replace(
-        &mut out,
-        picture,
-        i64::from((side - pw) / 2),
-        i64::from((side - ph) / 2),
-    );
-    DynamicImage::ImageRgb8(out)
-}
-
-/// MNIST's preparation of a light-on-dark drawing for an `h × w` frame: cropped to the pixels
-/// brighter than 10% of the brightest, scaled into a box of 20/28 of the frame (aspect ratio
-/// kept), and placed so that its centre of mass is in the middle of the frame (as far as the
-/// frame allows). A blank picture is simply resized.
-fn centred(picture: &RgbImage, h: usize, w: usize) -> DynamicImage {
-    let brightness = |p: &image::Rgb<u8>| luma(p[0], p[1], p[2]);
-    let brightest = picture.pixels().map(brightness).max().unwrap_or(0);
-    let threshold = brightest / 10;
-    let (mut x0, mut y0, mut x1, mut y1) = (u32::MAX, u32::MAX, 0, 0);
-    for (x, y, p) in picture.enumerate_pixels() {
-        if brightness(p) > threshold {
-            (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
-        }
-    }
-    if brightest == 0 || x0 > x1 {
-        return square(picture).resize_exact(w as u32, h as u32, FilterType::Triangle);
-    }
-    let crop = image::imageops::crop_imm(picture, x0, y0, x1 - x0 + 1, y1 - y0 + 1).to_image();
-    let boxed = (h.min(w) * 20).div_ceil(28) as u32;
-    let fitted = square(&crop).resize_exact(boxed, boxed, FilterType::Triangle);
-    // Centre of mass of the fitted drawing.
-    let (mut mass, mut mx, mut my) = (0.0f64, 0.0f64, 0.0f64);
-    for (x, y, p) in fitted.pixels() {
-        let m = f64::from(luma(p[0], p[1], p[2]));
-        mass += m;
-        mx += m * f64::from(x);
-        my += m * f64::from(y);
-    }
-    let (cx, cy) = if mass > 0.0 {
-        (mx / mass, my / mass)
-    } else {
-        (f64::from(boxed) / 2.0, f64::from(boxed) / 2.0)
-    };
-    let place = |side: usize, centre: f64| {
-        let offset = (side as f64 / 2.0 - 0.5 - centre).round() as i64;
-        offset.clamp(0, side as i64 - i64::from(boxed))
-    };
-    let mut frame = RgbImage::new(w as u32, h as u32);
-    image::imageops::replace(&mut frame, &fitted.to_rgb8(), place(w, cx), place(h, cy));
-    DynamicImage::ImageRgb8(frame)
 }
 
 /// Writes `[c, h, w]` values in [0, 1] as an 8-bit PNG (grey or RGB), for tests and examples.

@@ -99,6 +99,16 @@ pub enum DataError {
     /// A caller asked for something impossible (a zero batch size, an empty subset...).
     #[error("{0}")]
     InvalidArgument(String),
+    /// A picture that cannot be read or decoded (not a PNG or JPEG, damaged, cut short).
+    #[error("{file}: {message}")]
+    Image { file: PathBuf, message: String },
+    /// A folder of pictures that cannot be used as a dataset: its layout, an empty class folder,
+    /// no pictures, too many classes, train/ and test/ with different classes.
+    #[error("{folder}: {message}")]
+    Folder { folder: PathBuf, message: String },
+    /// A NumPy file (`.npy` / `.npz`), or an array in it, that cannot be used as a dataset.
+    #[error("{file}: {message}")]
+    Arrays { file: PathBuf, message: String },
 }
 
 impl DataError {

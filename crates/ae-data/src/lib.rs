@@ -24,16 +24,20 @@
 #![forbid(unsafe_code)]
 
 mod batch;
+mod cache;
 pub mod catalog;
 pub mod cifar;
 mod dataset_id;
 mod digest;
 mod download;
 mod error;
+pub mod folder;
 pub mod idx;
 mod images;
 mod locate;
 mod noise;
+pub mod numpy;
+pub mod picture;
 mod prepare;
 mod seed;
 
@@ -43,11 +47,16 @@ pub use dataset_id::DatasetId;
 pub use digest::{md5_hex, sha256_hex};
 pub use download::write_atomic;
 pub use error::DataError;
+pub use folder::{
+    CustomData, CustomOptions, FolderScan, Split, load_image_folder, scan_image_folder,
+};
 pub use images::{ImageSet, Images, MAX_CLASSES, NUM_CLASSES, Pixel, Prepared};
 pub use locate::{
     CustomSource, DataFile, DataLocator, DataSource, Dataset, Probe, bundled_assets_dir,
     load_dataset,
 };
 pub use noise::Noise;
+pub use numpy::{ArrayScan, load_arrays, scan_arrays};
+pub use picture::{PictureOptions, read_image, to_dataset_pixels};
 pub use prepare::{Resize, resize_u8};
 pub use seed::derive_seed;
