@@ -151,6 +151,10 @@ pub struct TrainArgs {
     /// instead of one scale per grid, as the notebooks draw them.
     #[arg(long)]
     pub scale_each: bool,
+    /// Write no TensorBoard logs (by default the run folder's tensorboard/ holds the scalars,
+    /// pictures and recipe for `tensorboard --logdir runs`).
+    #[arg(long)]
+    pub no_tensorboard: bool,
     /// Start the first stage from PyTorch weights (a `.pth` from torch.save(state_dict) or a
     /// `.safetensors` file, told apart by content) instead of a random initialisation.
     #[arg(long, value_name = "FILE", conflicts_with = "resume")]
@@ -179,6 +183,7 @@ impl TrainArgs {
             resume: None,
             quiet: false,
             scale_each: false,
+            no_tensorboard: false,
             init: None,
             interrupt_after_steps: None,
             data: DataArgs {
@@ -272,6 +277,27 @@ pub struct ExportArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct DatasetsArgs {
+    /// Describe these instead of the built-in datasets: a built-in name, a folder of pictures
+    /// (classes, pictures per class, skipped files; nothing is decoded) or a .npz / .npy file
+    /// (arrays, shapes, dtype, classes).
+    #[arg(value_name = "DATASET", value_parser = parse_dataset)]
+    pub datasets: Vec<DatasetId>,
+    /// Write the one DATASET given as a folder of PNG pictures, DIR/train/<class>/ and
+    /// DIR/test/<class>/ (the layout `--dataset DIR` reads).
+    #[arg(long, value_name = "DIR")]
+    pub write_folder: Option<PathBuf>,
+    /// Write the one DATASET given as a .npz with x_train, y_train, x_test, y_test (u8), as
+    /// Keras' mnist.npz; its images in the order training reads them.
+    #[arg(long, value_name = "FILE")]
+    pub write_npz: Option<PathBuf>,
+    /// With --write-*, for a folder of pictures or a NumPy file: the shape its pictures are
+    /// brought to, as C,H,W (e.g. 1,28,28).
+    #[arg(long, value_name = "C,H,W", value_parser = parse_shape)]
+    pub image_shape: Option<[usize; 3]>,
+    /// With --write-*, for data without its own split: the share of each class held out for
+    /// testing (default 0.2), split with seed 0 as a recipe with seed 0 would.
+    #[arg(long, value_name = "SHARE", value_parser = parse_fraction)]
+    pub test_fraction: Option<f64>,
     #[command(flatten)]
     pub data: DataArgs,
 }
@@ -304,6 +330,20 @@ pub struct BenchArgs {
 
 pub fn parse_dataset(text: &str) -> Result<DatasetId, String> {
     text.parse::<DatasetId>().map_err(|e| e.to_string())
+}
+
+pub fn parse_shape(text: &str) -> Result<[usize; 3], String> {
+    let sizes: Vec<usize> = text
+        .split([',', 'x', '×'])
+        .map(|part| part.trim().parse::<usize>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| format!("'{text}' is not a shape C,H,W (e.g. 1,28,28)"))?;
+    match sizes.as_slice() {
+        &[c, h, w] if c > 0 && h > 0 && w > 0 => Ok([c, h, w]),
+        _ => Err(format!(
+            "'{text}' is not a shape C,H,W of three positive sizes (e.g. 1,28,28)"
+        )),
+    }
 }
 
 pub fn parse_fraction(text: &str) -> Result<f64, String> {

@@ -128,7 +128,10 @@ mod tests {
     fn the_default_recipe_is_built_in() {
         let loaded = load("/nonexistent/models/stacked-mnist.toml").unwrap();
         assert_eq!(loaded.stem, "stacked-mnist");
-        assert_eq!(loaded.recipe.dataset, ae_data::DatasetName::MnistMini.into());
+        assert_eq!(
+            loaded.recipe.dataset,
+            ae_data::DatasetName::MnistMini.into()
+        );
         assert!(DEFAULT_RECIPE.ends_with("stacked-mnist.toml"));
     }
 

@@ -22,6 +22,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
     let device = args.device.device.open()?;
     let mut options = RunOptions::new(device);
     options.data = args.data.locator();
+    options.data.show_progress = !args.quiet;
     options.out_dir = args.out.clone();
     options.overrides = overrides;
     let scale = if args.scale_each {
@@ -30,6 +31,12 @@ pub fn run(args: TrainArgs) -> Result<()> {
         GridScale::Grid
     };
     options.observers = ae_report::observers(!args.quiet, scale);
+    if !args.no_tensorboard {
+        // After the grids' observer: it logs the pictures that one draws.
+        options
+            .observers
+            .push(std::sync::Arc::new(ae_report::TensorBoard::new()));
+    }
     options.interrupt = interrupt_on_signals();
     options.interrupt_after_steps = args.interrupt_after_steps;
     options.init = args.init.clone();

@@ -13,6 +13,7 @@ use crate::pca::pca;
 use crate::tsne::{TsneConfig, tsne};
 use ae_report::plots::scatter_plot;
 use ae_report::refresh_report;
+use ae_report::tensorboard::{Embedding, Metadata, projector_sprite, write_projector};
 use ae_train::TrainError;
 use ae_train::{DataChoice, ModelChoice, TrainedModel};
 use ae_train::{create_dir, write_atomic, write_json};
@@ -113,6 +114,11 @@ pub struct EmbedReport {
     pub knn_pixels_accuracy: f64,
     pub png: PathBuf,
     pub csv: PathBuf,
+    /// The projector's config in the run's `tensorboard/` (`tensorboard --logdir runs`, the
+    /// Projector tab): the codes with labels, class names and a sprite of the pictures. Not
+    /// written with `--out`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub projector: Option<PathBuf>,
 }
 
 /// Encodes the test set with the run's trained encoder, projects the codes to 2-D and writes
@@ -208,17 +214,32 @@ pub fn embed(run_dir: &Path, options: &EmbedOptions) -> Result<EmbedReport, Trai
 
     let mut text = String::from("index,label,class,x,y\n");
     for (i, (p, &label)) in points.iter().zip(data.test.labels()).enumerate() {
-        let _ = writeln!(
-            text,
-            "{i},{label},{},{},{}",
-            class_of(label),
-            p[0],
-            p[1]
-        );
+        let _ = writeln!(text, "{i},{label},{},{},{}", class_of(label), p[0], p[1]);
     }
     write_atomic(&csv, text.as_bytes())?;
 
     let code = model.code_description();
+    // The codes for TensorBoard's projector, beside the run's logs (not for --out elsewhere).
+    let projector = if options.out_dir.is_none() {
+        let metadata = Metadata::labels_and_classes(
+            data.test.labels().iter().map(|&l| usize::from(l)),
+            names.as_slice(),
+        );
+        let sprite = projector_sprite(data.test.pixels(), data.test.image_shape());
+        let files = write_projector(
+            run_dir,
+            &Embedding {
+                name: &code,
+                vectors: &codes,
+                dim,
+                metadata: Some(&metadata),
+                sprite: sprite.as_ref(),
+            },
+        )?;
+        Some(files.config)
+    } else {
+        None
+    };
     let title = format!(
         "{}: {} of the {code} ({n} test images), {}-NN accuracy {:.1}%",
         model.recipe.name,
@@ -262,6 +283,7 @@ pub fn embed(run_dir: &Path, options: &EmbedOptions) -> Result<EmbedReport, Trai
         knn_pixels_accuracy: knn_pixels,
         png,
         csv,
+        projector,
     };
     write_json(&out_dir.join(format!("{stem}.json")), &report)?;
     if options.out_dir.is_none() {

@@ -148,6 +148,9 @@ mod tests {
             DatasetId::Folder("/data/pictures".into()).to_string(),
             "/data/pictures"
         );
-        assert_eq!(DatasetId::Named(DatasetName::Cifar10).to_string(), "cifar10");
+        assert_eq!(
+            DatasetId::Named(DatasetName::Cifar10).to_string(),
+            "cifar10"
+        );
     }
 }

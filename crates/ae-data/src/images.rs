@@ -76,11 +76,7 @@ impl ImageSet {
     /// [n, channels, height, width].
     pub fn unlabelled(pixels: Vec<u8>, shape: [usize; 3]) -> Result<Self, DataError> {
         let image_len = shape.iter().product::<usize>();
-        let n = if image_len == 0 {
-            0
-        } else {
-            pixels.len() / image_len
-        };
+        let n = pixels.len().checked_div(image_len).unwrap_or(0);
         let mut set = Self::with_classes(pixels, vec![0; n], shape, 1)?;
         set.classes = 0;
         Ok(set)

@@ -31,12 +31,14 @@ mod dataset_id;
 mod digest;
 mod download;
 mod error;
+mod export;
 pub mod folder;
 pub mod idx;
 mod images;
 mod locate;
 mod noise;
 pub mod numpy;
+mod open;
 pub mod picture;
 mod prepare;
 mod seed;
@@ -47,6 +49,7 @@ pub use dataset_id::DatasetId;
 pub use digest::{md5_hex, sha256_hex};
 pub use download::write_atomic;
 pub use error::DataError;
+pub use export::{write_image_folder, write_npz};
 pub use folder::{
     CustomData, CustomOptions, FolderScan, Split, load_image_folder, scan_image_folder,
 };
@@ -57,6 +60,7 @@ pub use locate::{
 };
 pub use noise::Noise;
 pub use numpy::{ArrayScan, load_arrays, scan_arrays};
+pub use open::{DataRequest, open_dataset};
 pub use picture::{PictureOptions, read_image, to_dataset_pixels};
 pub use prepare::{Resize, resize_u8};
 pub use seed::derive_seed;

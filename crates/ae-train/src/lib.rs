@@ -112,12 +112,13 @@ pub use observe::{EpochStart, ModelStart, Observer, Observers, RunEnd, RunStart,
 pub use optim::{OnePassAdam, OnePassSgd};
 pub use readback::read_f32;
 pub use recipe::{
-    Head, OptimizerSpec, Overrides, Recipe, Schedule, Sparsity, Stage, StageKind, StagePlan,
-    Strategy, Transition,
+    DEFAULT_TEST_FRACTION, Head, OptimizerSpec, Overrides, Recipe, Schedule, Sparsity, Stage,
+    StageKind, StagePlan, Strategy, Transition,
 };
 pub use run::{CHECK_EVERY, RunOptions, RunSummary, TAG_TEST_NOISE, resume, train};
 pub use run_folder::{
-    DataFileInfo, DatasetInfo, FinalMetrics, Manifest, MetricsFile, RunFolder, read_metrics,
+    DataFileInfo, DatasetInfo, FinalMetrics, Manifest, MetricsFile, RunFolder, SeededSplit,
+    SkippedFile, read_metrics,
 };
 pub use trained_model::{AnalysisData, DataChoice, ModelChoice, TrainedModel};
 pub use weights::{ExportSummary, WeightsReport, evaluate_weights, export};

@@ -11,11 +11,11 @@ use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::checkpoint::{Checkpoints, Pointer, Which};
 use crate::error::TrainError;
+use crate::files::read_json;
 use crate::model::{Arch, ModelKind, Net};
 use crate::readback::read_f32;
 use crate::recipe::{Overrides, Recipe, Stage};
 use crate::run::load_data;
-use crate::files::read_json;
 use crate::run_folder::{Manifest, RunFolder};
 
 /// Which checkpoint of a run an analysis loads.

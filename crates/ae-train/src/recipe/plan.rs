@@ -38,7 +38,7 @@ impl Recipe {
             Some(0) => Err(RecipeError::invalid(
                 kind_key,
                 format!(
-                    "\"classification\" needs labels, but {} is unlabelled (its pictures are not in class folders); train reconstruction stages only, or sort the pictures into one folder per class",
+                    "\"classification\" needs labels, but {} has none (a folder whose pictures are not in class folders, or a NumPy file without y_train / labels); train reconstruction stages only, or give the data its classes",
                     self.dataset
                 ),
             )),

@@ -153,4 +153,3 @@ pub struct Head {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input: Option<usize>,
 }
-
