@@ -14,6 +14,11 @@ pub fn install_panic_hook() {
         if QUIET.load(Ordering::SeqCst) {
             return;
         }
+        // `ae datasets | head`: the reader left; stop quietly, as a process killed by SIGPIPE.
+        let text = payload_text(info.payload());
+        if text.starts_with("failed printing to stdout") && text.contains("Broken pipe") {
+            std::process::exit(141);
+        }
         let location = info
             .location()
             .map(|l| format!(" ({}:{})", l.file(), l.line()))

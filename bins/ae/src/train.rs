@@ -2,7 +2,7 @@
 
 use ae_report::grids::GridScale;
 use ae_train::{
-    Interrupt, MetricsFile, Overrides, RunOptions, RunSummary, read_json, resume, train,
+    Interrupt, Manifest, MetricsFile, Overrides, RunOptions, RunSummary, read_json, resume, train,
 };
 use anyhow::{Result, bail};
 
@@ -120,6 +120,17 @@ fn print_summary(summary: &RunSummary) {
         println!(
             "best checkpoint: stage {}, epoch {} (checkpoints/{})",
             best.stage, best.epoch, best.dir
+        );
+    }
+    if let Ok(manifest) = read_json::<Manifest>(&summary.run_dir.join("manifest.json"))
+        && !manifest.dataset.skipped.is_empty()
+    {
+        let skipped = &manifest.dataset.skipped;
+        println!(
+            "skipped {} unreadable picture(s) (--skip-unreadable; listed in manifest.json), first: {}: {}",
+            skipped.len(),
+            skipped[0].file.display(),
+            skipped[0].reason
         );
     }
     println!("training time: {:.1} s", summary.train_seconds);

@@ -96,15 +96,20 @@ pub fn evaluate_weights(
     if let Some(n) = options.test_limit {
         recipe.test_limit = Some(n);
     }
-    let plan = recipe.plan()?;
+    recipe.plan()?;
     let file = WeightsFile::read(weights)?;
-    let device = options.device.clone().without_autodiff();
-    let (index, net) = fitting_stage(&file, &recipe, &plan, stage, &device)?;
-    let stage_spec = &recipe.stages[index];
     // Only the test split is used; the training limit keeps loading cheap.
     let mut data_recipe = recipe.clone();
     data_recipe.limit = Some(1);
     let data = load_data(&data_recipe, &options.data)?;
+    if recipe.dataset.is_custom() {
+        // A user's data: the heads have its number of classes.
+        recipe.classes = Some(data.info.class_names.len());
+    }
+    let plan = recipe.plan()?;
+    let device = options.device.clone().without_autodiff();
+    let (index, net) = fitting_stage(&file, &recipe, &plan, stage, &device)?;
+    let stage_spec = &recipe.stages[index];
     let noise_seed = ae_data::derive_seed(recipe.seed, &[TAG_TEST_NOISE, index as u64]);
     let metrics = net.valid().evaluate(
         stage_spec,
