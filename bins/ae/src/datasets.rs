@@ -177,7 +177,7 @@ fn describe_arrays(path: &std::path::Path) -> Result<()> {
 fn describe_named(dataset: DatasetName, locator: &DataLocator) {
     {
         let name = dataset.as_str();
-        match load_dataset(dataset, &locator) {
+        match load_dataset(dataset, locator) {
             Ok(data) => {
                 let [c, h, w] = data.train.image_shape();
                 let verified = data.source.files.iter().filter(|f| f.verified).count();

@@ -260,7 +260,7 @@ pub fn embed(run_dir: &Path, options: &EmbedOptions) -> Result<EmbedReport, Trai
     scatter_plot(
         &points,
         data.test.labels(),
-        &names,
+        names,
         &title,
         [&axis_names[0], &axis_names[1]],
         &png,

@@ -145,18 +145,6 @@ mod tests {
     }
 
     #[test]
-    fn a_larger_wide_picture_is_padded_to_a_square_and_shrunk() {
-        // A 112 × 56 white picture: padded to 112 × 112 with black above and below, then shrunk
-        // to 28 × 28, it is white in rows 7..21 and black in the top and bottom 7 rows.
-        let picture =
-            DynamicImage::ImageLuma8(image::GrayImage::from_pixel(112, 56, image::Luma([255])));
-        let out = to_dataset_pixels(&picture, [1, 28, 28], PictureOptions::default());
-        assert_eq!(out[3 * 28 + 14], 0);
-        assert_eq!(out[14 * 28 + 14], 255);
-        assert_eq!(out[25 * 28 + 14], 0);
-    }
-
-    #[test]
     fn centring_fits_the_drawing_into_20_pixels_with_its_mass_in_the_middle() {
         // A dark 30 × 60 bar in the top-left corner of a white 300 × 200 page.
         let mut page = image::RgbImage::from_pixel(300, 200, image::Rgb([255, 255, 255]));
