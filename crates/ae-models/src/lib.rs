@@ -84,12 +84,14 @@
 mod activation;
 mod conv_autoencoder;
 mod dense;
+mod elbo;
 mod encoder_classifier;
 mod lenet;
 pub mod pytorch;
 mod sparsity;
 mod stacked;
 mod upsample;
+mod vae;
 mod vocabulary;
 
 pub use activation::Activation;
@@ -97,9 +99,14 @@ pub use conv_autoencoder::{
     CONV_IMAGE_SIZE, ConvAutoencoder, ConvAutoencoderConfig, ConvDecoder, ConvEncoder,
 };
 pub use dense::{DenseLayer, DenseLayerConfig, linear_then};
+pub use elbo::{
+    ElboTerms, Likelihood, bernoulli_nll, elbo_terms, gaussian_kl, gaussian_nll, iwae_nll,
+    log_importance_weights, log_mean_exp,
+};
 pub use encoder_classifier::{Encoder, EncoderClassifier, EncoderClassifierConfig, EncoderConfig};
 pub use lenet::{LENET_IMAGE_SIZE, LeNet5, LeNet5Config};
 pub use sparsity::{KL_ACTIVATION_CLAMP, kl_sparsity_penalty, l1_penalty};
 pub use stacked::{DenseStack, StackedAutoencoder, StackedAutoencoderConfig};
 pub use upsample::{UpsampleImplementation, Upsampling, upsample_2x};
+pub use vae::{Vae, VaeConfig, VaeOutput, reparameterize};
 pub use vocabulary::{Classifies, Reconstruction, Reconstructs};

@@ -18,3 +18,4 @@ mod save_load;
 mod sparsity;
 mod stacked;
 mod upsample;
+mod vae;
