@@ -195,3 +195,73 @@ fn the_run_folder_records_the_overrides() {
     assert_eq!(manifest["dataset"]["test_samples"], 100);
     assert_eq!(manifest["backend"], "flex");
 }
+
+/// The variational autoencoder: one epoch on a subset leaves a complete run folder whose
+/// metrics hold the test loss in nats and its parts, and `ae eval` gives the same loss and the
+/// same importance-weighted likelihood estimate, tighter than the ELBO's.
+#[test]
+fn vae_mnist() {
+    let recipe = "vae-mnist"; // "vae-mnist", for every_recipe_in_models_is_tested_here
+    let scratch = Scratch::new();
+    let recipe_path = models_dir().join(format!("{recipe}.toml"));
+    let stdout = scratch.ae_ok(&[
+        "train",
+        recipe_path.to_str().unwrap(),
+        "--epochs",
+        "1",
+        "--limit",
+        "1000",
+        "--test-limit",
+        "300",
+        "--quiet",
+        "--offline",
+    ]);
+    assert!(
+        stdout.contains("final test loss (negative ELBO): "),
+        "{stdout}"
+    );
+    let run = run_folder(&stdout, scratch.path());
+    let metrics = assert_complete_run(&run, 1, 1);
+    let loss = metrics["test_loss"]
+        .as_f64()
+        .expect("metrics.json test_loss");
+    let (recon, kl) = (
+        metrics["test_recon"].as_f64().unwrap(),
+        metrics["test_kl"].as_f64().unwrap(),
+    );
+    assert!((loss - (recon + kl)).abs() < 1e-9, "{metrics}");
+    // Below the loss of an untrained decoder (784 · ln 2 ≈ 543 nats) after one epoch.
+    assert!(loss > 0.0 && loss < 543.0, "{loss}");
+    let iw = metrics["iw_nll"].as_f64().expect("metrics.json iw_nll");
+    assert_eq!(metrics["iw_samples"], 100);
+    assert!(
+        iw < loss,
+        "IW estimate {iw} should be below the ELBO's loss {loss}"
+    );
+
+    let run_str = run.to_str().unwrap();
+    let report: serde_json::Value = serde_json::from_str(&scratch.ae_ok(&[
+        "eval",
+        run_str,
+        "--json",
+        "--offline",
+        "--samples",
+        "100",
+    ]))
+    .unwrap();
+    assert_eq!(report["kind"], "reconstruction");
+    assert!(
+        (report["test_loss"].as_f64().unwrap() - loss).abs() < 1e-9,
+        "{report}"
+    );
+    assert!(
+        (report["iw_nll"].as_f64().unwrap() - iw).abs() < 1e-9,
+        "{report}"
+    );
+    assert!(report["active_units"].as_u64().unwrap() <= 20);
+    let text = scratch.ae_ok(&["eval", run_str, "--offline", "--samples", "5"]);
+    assert!(
+        text.contains("importance-weighted estimate with 5 samples"),
+        "{text}"
+    );
+}

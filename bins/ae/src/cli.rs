@@ -224,6 +224,10 @@ pub struct EvalArgs {
     /// Evaluate on the first N test images only (default: the run's own test limit, if any).
     #[arg(long, value_name = "N", value_parser = parse_positive)]
     pub test_limit: Option<usize>,
+    /// For a variational autoencoder: samples per image of the importance-weighted estimate
+    /// of the test set's −log p(x) (the IWAE bound; default 100).
+    #[arg(long, value_name = "K", value_parser = parse_positive)]
+    pub samples: Option<usize>,
     /// Print the results as one JSON object.
     #[arg(long)]
     pub json: bool,

@@ -19,6 +19,7 @@ pub fn run(args: EvalArgs) -> Result<()> {
     options.dataset = args.dataset.clone();
     options.checkpoint = if args.last { Which::Last } else { Which::Best };
     options.test_limit = args.test_limit;
+    options.samples = args.samples;
     let report = evaluate(&run, &options)?;
     if args.json {
         println!(

@@ -53,6 +53,22 @@ pub fn print_test_report(r: &TestReport) {
                 }
             }
         }
+        StageKind::Reconstruction if r.test_kl.is_some() => {
+            println!(
+                "test loss (negative ELBO): {:.4} nats/image = reconstruction {:.4} + KL {:.4}",
+                r.test_loss,
+                r.test_recon.unwrap_or(f64::NAN),
+                r.test_kl.unwrap_or(f64::NAN)
+            );
+            if let Some((samples, nll)) = r.iw_nll {
+                println!(
+                    "-log p(x), importance-weighted estimate with {samples} samples: {nll:.4} nats/image"
+                );
+            }
+            if let Some(units) = r.active_units {
+                println!("active latent units (variance of μ over the test set > 0.01): {units}");
+            }
+        }
         StageKind::Reconstruction => {
             println!("test MSE: {:.6}", r.test_loss);
             if let Some(noisy) = r.test_mse_noisy {
@@ -75,7 +91,13 @@ pub fn test_report_json(
         "samples": r.samples,
         "class_names": r.class_names,
         "test_loss": r.test_loss,
-        "test_mse": (r.kind == StageKind::Reconstruction).then_some(r.test_loss),
+        "test_mse": (r.kind == StageKind::Reconstruction && r.test_kl.is_none())
+            .then_some(r.test_loss),
+        "test_recon": r.test_recon,
+        "test_kl": r.test_kl,
+        "active_units": r.active_units,
+        "iw_nll": r.iw_nll.map(|(_, nll)| nll),
+        "iw_samples": r.iw_nll.map(|(samples, _)| samples),
         "test_mse_noisy": r.test_mse_noisy,
         "test_accuracy": r.test_accuracy,
         "per_class_accuracy": r.per_class_accuracy,

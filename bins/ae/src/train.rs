@@ -113,6 +113,17 @@ fn print_summary(summary: &RunSummary) {
                 println!("  {line}");
             }
         }
+    } else if let Some(loss) = m.test_loss {
+        println!(
+            "final test loss (negative ELBO): {loss:.4} nats/image{at} = reconstruction {:.4} + KL {:.4}",
+            m.test_recon.unwrap_or(f64::NAN),
+            m.test_kl.unwrap_or(f64::NAN)
+        );
+        if let (Some(nll), Some(samples)) = (m.iw_nll, m.iw_samples) {
+            println!(
+                "-log p(x) of the test set, importance-weighted with {samples} samples: {nll:.4} nats/image"
+            );
+        }
     } else if let Some(mse) = m.test_mse {
         println!("final test MSE: {mse:.6}{at}");
     }

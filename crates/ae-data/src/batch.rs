@@ -25,6 +25,9 @@ pub struct Batch {
     pub targets: Tensor<1, Int>,
     /// Number of images in the batch.
     pub len: usize,
+    /// A seed of this batch alone, drawn from the epoch's: for what a model draws per batch
+    /// (a variational autoencoder's ε), so that it too is a pure function of the run's seed.
+    pub seed: u64,
 }
 
 /// Cuts a prepared split into batches; the whole split stays in memory once, each batch is one
@@ -111,7 +114,15 @@ impl BatchLoader {
         let batch_size = self.batch_size;
         (0..self.num_batches()).map(move |b| {
             let idx = &order[b * batch_size..((b + 1) * batch_size).min(order.len())];
-            make_batch(&self.data, idx, self.noise, &mut noise_rng, device)
+            let batch_seed = derive_seed(seed, &[2, b as u64]);
+            make_batch(
+                &self.data,
+                idx,
+                self.noise,
+                &mut noise_rng,
+                batch_seed,
+                device,
+            )
         })
     }
 }
@@ -122,6 +133,7 @@ fn make_batch(
     idx: &[usize],
     noise: Noise,
     rng: &mut StdRng,
+    seed: u64,
     device: &Device,
 ) -> Batch {
     let [c, h, w] = data.image_shape();
@@ -144,6 +156,7 @@ fn make_batch(
         clean: clean_tensor,
         targets: Tensor::<1, Int>::from_data(TensorData::new(labels, [idx.len()]), device),
         len: idx.len(),
+        seed,
     }
 }
 
@@ -199,6 +212,7 @@ impl Batcher<ImageItem, Batch> for ImageBatcher {
             clean,
             targets: Tensor::<1, Int>::from_data(TensorData::new(labels, [n]), device),
             len: n,
+            seed: 0,
         }
     }
 }

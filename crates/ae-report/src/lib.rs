@@ -23,6 +23,7 @@
 //! `ae-analysis` or the binary. No `unsafe`.
 #![forbid(unsafe_code)]
 
+mod generative;
 pub mod grids;
 pub mod plots;
 mod progress;
@@ -34,6 +35,7 @@ use std::sync::Arc;
 
 use ae_train::Observers;
 
+pub use generative::{EpochSamples, RECONSTRUCTED, SAMPLES, reconstruction_path, samples_path};
 pub use progress::{ProgressPrinter, epoch_line};
 pub use report::{ReportWriter, refresh_report};
 pub use stage_pictures::{LayerPictures, NEAR_ZERO, Snapshot, StagePictures, WeightPictures};
@@ -46,6 +48,7 @@ use crate::grids::GridScale;
 pub fn observers(progress: bool, scale: GridScale) -> Observers {
     let mut observers = Observers::none()
         .with(Arc::new(StagePictures::new(scale)))
+        .with(Arc::new(EpochSamples))
         .with(Arc::new(ReportWriter));
     if progress {
         observers.push(Arc::new(ProgressPrinter::new()));

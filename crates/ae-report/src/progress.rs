@@ -142,6 +142,22 @@ pub fn epoch_line(r: &EpochRecord, total_epochs: usize) -> String {
         "stage {} '{}' epoch {}/{}: train loss {:.4}",
         r.stage, r.stage_name, r.epoch, total_epochs, r.train_loss
     );
+    // A variational autoencoder's training loss in its parts (train_loss is the
+    // reconstruction term, train_penalty β·KL).
+    if r.test_kl.is_some()
+        && let Some(kl) = r.train_penalty
+    {
+        line = format!(
+            "stage {} '{}' epoch {}/{}: train loss {:.4} (reconstruction {:.4} + β·KL {:.4})",
+            r.stage,
+            r.stage_name,
+            r.epoch,
+            total_epochs,
+            r.train_loss + kl,
+            r.train_loss,
+            kl
+        );
+    }
     // The training accuracy (over the epoch's batches, as the notebooks print it).
     if r.kind == StageKind::Classification
         && let Some(acc) = r.train_accuracy
@@ -153,6 +169,14 @@ pub fn epoch_line(r: &EpochRecord, total_epochs: usize) -> String {
         && let Some(acc) = r.test_accuracy
     {
         line.push_str(&format!(", test accuracy {:.2}%", 100.0 * acc));
+    }
+    if let (Some(recon), Some(kl)) = (r.test_recon, r.test_kl) {
+        line.push_str(&format!(
+            " (reconstruction {recon:.4} + KL {kl:.4} nats/image)"
+        ));
+    }
+    if let Some(units) = r.active_units {
+        line.push_str(&format!(", {units} active latent units"));
     }
     if let Some(noisy) = r.test_mse_noisy {
         line.push_str(&format!(", noisy-input MSE {noisy:.4}"));
@@ -190,6 +214,9 @@ mod tests {
             inactive_fraction: None,
             mean_abs_code: None,
             mean_abs_code_noisy: None,
+            test_recon: None,
+            test_kl: None,
+            active_units: None,
             train_samples: 8000,
             steps: 80,
             seconds: 0.5213,

@@ -186,6 +186,36 @@ fn num(v: Option<f64>) -> String {
     v.map(|x| format!("{x:.4}")).unwrap_or_default()
 }
 
+/// A generative model's per-epoch pictures (`samples-<epoch>.png`, `reconstruction-<epoch>.png`,
+/// written by [`crate::EpochSamples`]), epoch by epoch.
+fn epoch_figures(grids: &Path) -> String {
+    let mut epochs: Vec<usize> = std::fs::read_dir(grids)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.strip_prefix("samples-")?
+                .strip_suffix(".png")?
+                .parse()
+                .ok()
+        })
+        .collect();
+    epochs.sort_unstable();
+    let mut h = String::new();
+    for epoch in epochs {
+        h.push_str(&figure(
+            &grids.join(format!("samples-{epoch:03}.png")),
+            &format!("Epoch {epoch}: decoded from the same 64 draws of z ~ N(0, I)"),
+        ));
+        h.push_str(&figure(
+            &grids.join(format!("reconstruction-{epoch:03}.png")),
+            &format!("Epoch {epoch}: test images (top) and their reconstructions from μ (bottom)"),
+        ));
+    }
+    h
+}
+
 /// `<figure>` with the PNG at `path` embedded, or nothing when it does not exist.
 fn figure(path: &Path, caption: &str) -> String {
     match std::fs::read(path) {
@@ -380,6 +410,13 @@ fn render_html(
     if !reconstruction.is_empty() {
         h.push_str("<h2>Reconstructions</h2>\n");
         h.push_str(&reconstruction);
+    }
+
+    let generated = epoch_figures(&grids);
+    if !generated.is_empty() {
+        h.push_str("<h2>Samples and reconstructions, epoch by epoch</h2>\n<div class=\"figs\">\n");
+        h.push_str(&generated);
+        h.push_str("</div>\n");
     }
 
     let analysis = analysis_figures(&folder.dir.join("analysis"));

@@ -34,8 +34,8 @@ use std::sync::{Mutex, MutexGuard};
 
 use ae_tensorboard::{EventWriter, HParamValue, SessionStatus, TensorBoardError, event_files};
 use ae_train::{
-    CHECK_EVERY, EpochRecord, EpochStart, ModelStart, Observer, RunEnd, RunStart, StageEnd,
-    StageKind, Step, TrainError,
+    CHECK_EVERY, EpochModel, EpochRecord, EpochStart, ModelStart, Observer, RunEnd, RunStart,
+    StageEnd, StageKind, Step, TrainError,
 };
 
 pub use ae_tensorboard::{Embedding, Metadata, ProjectorFiles, Sprite};
@@ -204,6 +204,9 @@ pub fn epoch_scalars(r: &EpochRecord) -> Vec<(String, f64)> {
         ("code/inactive_fraction", r.inactive_fraction),
         ("code/mean_abs", r.mean_abs_code),
         ("code/mean_abs_noisy", r.mean_abs_code_noisy),
+        ("loss/test_recon", r.test_recon),
+        ("loss/test_kl", r.test_kl),
+        ("code/active_units", r.active_units.map(|u| u as f64)),
     ];
     out.extend(
         optional
@@ -418,6 +421,23 @@ impl Observer for TensorBoard {
             }
             w.flush()
         });
+    }
+
+    fn epoch_model(&self, epoch: &EpochModel<'_>) -> Result<(), TrainError> {
+        // A generative model's pictures of the epoch (drawn by `EpochSamples` before).
+        let pictures = [
+            (
+                "images/samples".to_string(),
+                crate::samples_path(epoch.run_dir, epoch.global_epoch),
+            ),
+            (
+                "images/reconstruction_per_epoch".to_string(),
+                crate::reconstruction_path(epoch.run_dir, epoch.global_epoch),
+            ),
+        ];
+        let step = epoch.global_epoch as u64;
+        let mut state = self.state();
+        self.write(&mut state, |w, _| log_pictures(w, &pictures, step))
     }
 
     fn stage_ended(&self, end: &StageEnd<'_>) -> Result<(), TrainError> {

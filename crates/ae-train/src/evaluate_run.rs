@@ -28,7 +28,13 @@ pub struct EvalOptions {
     pub checkpoint: Which,
     /// Evaluate on the first `n` test images (default: the run's own test limit, if any).
     pub test_limit: Option<usize>,
+    /// For a generative model: the samples per image of the importance-weighted estimate of
+    /// −log p(x) ([`DEFAULT_IW_SAMPLES`] when not given).
+    pub samples: Option<usize>,
 }
+
+/// The samples per image of the importance-weighted likelihood estimate by default.
+pub const DEFAULT_IW_SAMPLES: usize = 100;
 
 impl EvalOptions {
     /// The best checkpoint, on the run's dataset, found the usual way.
@@ -39,6 +45,7 @@ impl EvalOptions {
             device,
             checkpoint: Which::Best,
             test_limit: None,
+            samples: None,
         }
     }
 }
@@ -62,6 +69,13 @@ pub struct TestReport {
     pub test_accuracy: Option<f64>,
     pub per_class_accuracy: Option<Vec<Option<f64>>>,
     pub confusion_matrix: Option<ConfusionMatrix>,
+    /// A variational autoencoder: the test loss's reconstruction and KL parts (nats per
+    /// image), its active latent units, and the importance-weighted estimate of −log p(x)
+    /// with its number of samples per image.
+    pub test_recon: Option<f64>,
+    pub test_kl: Option<f64>,
+    pub active_units: Option<usize>,
+    pub iw_nll: Option<(usize, f64)>,
 }
 
 impl TestReport {
@@ -83,6 +97,10 @@ impl TestReport {
             test_loss: metrics.loss,
             test_mse_noisy: metrics.mse_noisy,
             test_accuracy: metrics.confusion.as_ref().map(ConfusionMatrix::accuracy),
+            test_recon: metrics.recon,
+            test_kl: metrics.kl,
+            active_units: metrics.active_units,
+            iw_nll: None,
             per_class_accuracy: metrics
                 .confusion
                 .as_ref()
@@ -122,25 +140,30 @@ pub fn evaluate(run_dir: &Path, options: &EvalOptions) -> Result<EvalReport, Tra
         model.recipe.seed,
         &[TAG_TEST_NOISE, model.stage_index as u64],
     );
-    let metrics = model.net().evaluate(
-        &model.stage,
-        &TestSet {
-            data: &data.test,
-            batch_size: model.recipe.eval_batch_size,
-            noise: model.stage.noise,
-            noise_seed,
-            device: &model.device,
-        },
-    )?;
+    let test = TestSet {
+        data: &data.test,
+        batch_size: model.recipe.eval_batch_size,
+        noise: model.stage.noise,
+        noise_seed,
+        device: &model.device,
+    };
+    let metrics = model.net().evaluate(&model.stage, &test)?;
+    let samples = options.samples.unwrap_or(DEFAULT_IW_SAMPLES);
+    let iw_nll = model
+        .net()
+        .negative_log_likelihood(&model.stage, &test, samples)?
+        .map(|nll| (samples, nll));
+    let mut report = TestReport::new(
+        model.stage.display_name(model.stage_index),
+        model.stage.kind,
+        data.dataset,
+        data.class_names,
+        metrics,
+    );
+    report.iw_nll = iw_nll;
     Ok(EvalReport {
         run_dir: run_dir.to_path_buf(),
         checkpoint: model.pointer.clone(),
-        test: TestReport::new(
-            model.stage.display_name(model.stage_index),
-            model.stage.kind,
-            data.dataset,
-            data.class_names,
-            metrics,
-        ),
+        test: report,
     })
 }

@@ -99,16 +99,21 @@ mod weights;
 pub use bench::{BenchOptions, BenchRow, bench};
 pub use checkpoint::{Pointer, Which};
 pub use error::{RecipeError, TrainError};
-pub use evaluate_run::{EvalOptions, EvalReport, TestReport, evaluate};
+pub use evaluate_run::{DEFAULT_IW_SAMPLES, EvalOptions, EvalReport, TestReport, evaluate};
 pub use files::{create_dir, read_json, write_atomic, write_json};
 pub use interrupt::Interrupt;
 pub use measure::{
     INACTIVE_THRESHOLD, TestSet, evaluate_classification, evaluate_reconstruction, evaluate_stage,
 };
 pub use metrics::{ConfusionMatrix, EpochRecord, TestMetrics};
-pub use model::{Arch, GrowSpec, LayerTiles, ModelKind, ModelSpec, Net, Tiles, Upsample};
+pub use model::{
+    Arch, GrowSpec, LayerTiles, ModelKind, ModelSpec, Net, Tiles, Upsample, VaeArch, VaeSpec,
+    active_units, standard_normal,
+};
 pub use objective::StepLosses;
-pub use observe::{EpochStart, ModelStart, Observer, Observers, RunEnd, RunStart, StageEnd, Step};
+pub use observe::{
+    EpochModel, EpochStart, ModelStart, Observer, Observers, RunEnd, RunStart, StageEnd, Step,
+};
 pub use optim::{OnePassAdam, OnePassSgd};
 pub use readback::read_f32;
 pub use recipe::{

@@ -109,6 +109,9 @@ pub fn evaluate_reconstruction<M: ModelKind>(
         inactive_fraction: Some(inactive_count as f64 / code_values.max(1) as f64),
         mean_abs_code: Some(mean_abs),
         mean_abs_code_noisy: mean_abs_noisy,
+        recon: None,
+        kl: None,
+        active_units: None,
         samples: test.len(),
     })
 }
@@ -147,6 +150,9 @@ pub fn evaluate_classification<M: ModelKind>(
         inactive_fraction: None,
         mean_abs_code: None,
         mean_abs_code_noisy: None,
+        recon: None,
+        kl: None,
+        active_units: None,
         samples: test.len(),
     })
 }

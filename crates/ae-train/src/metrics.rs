@@ -83,6 +83,13 @@ pub struct TestMetrics {
     pub mean_abs_code: Option<f64>,
     /// Reconstruction with noise only: mean |h| of the code with the noisy input.
     pub mean_abs_code_noisy: Option<f64>,
+    /// A variational autoencoder's parts of `loss`, in nats per image: the reconstruction
+    /// term (−log p(x|z), one sample of z) and KL(q(z|x) ‖ N(0, I)).
+    pub recon: Option<f64>,
+    pub kl: Option<f64>,
+    /// A variational autoencoder's latent units whose μ varies over the test set (variance
+    /// above 0.01): the rest have collapsed onto the prior.
+    pub active_units: Option<usize>,
     /// Number of test images.
     pub samples: usize,
 }
@@ -126,6 +133,14 @@ pub struct EpochRecord {
     /// penalty sees in training. (Absent from runs written before it existed.)
     #[serde(default)]
     pub mean_abs_code_noisy: Option<f64>,
+    /// A variational autoencoder's test loss in parts, nats per image: reconstruction and KL
+    /// (`test_loss` is reconstruction + β·KL), and its active latent units.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_recon: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_kl: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active_units: Option<usize>,
     /// Training images seen this epoch.
     pub train_samples: usize,
     /// Optimiser steps this epoch.
@@ -173,6 +188,9 @@ pub fn csv_header(classes: usize) -> String {
         "inactive_fraction",
         "mean_abs_code",
         "mean_abs_code_noisy",
+        "test_recon",
+        "test_kl",
+        "active_units",
         "train_samples",
         "steps",
         "seconds",
@@ -209,6 +227,9 @@ pub fn csv_row(r: &EpochRecord, classes: usize) -> String {
         opt(r.inactive_fraction),
         opt(r.mean_abs_code),
         opt(r.mean_abs_code_noisy),
+        opt(r.test_recon),
+        opt(r.test_kl),
+        r.active_units.map(|u| u.to_string()).unwrap_or_default(),
         r.train_samples.to_string(),
         r.steps.to_string(),
         r.seconds.to_string(),
@@ -286,6 +307,9 @@ mod tests {
             inactive_fraction: None,
             mean_abs_code: None,
             mean_abs_code_noisy: None,
+            test_recon: None,
+            test_kl: None,
+            active_units: None,
             train_samples: 100,
             steps: 1,
             seconds: 0.25,

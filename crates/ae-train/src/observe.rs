@@ -75,6 +75,26 @@ pub struct StageEnd<'a> {
     pub device: &'a Device,
 }
 
+/// An epoch's model, after its record (`epoch_ended`): for what is drawn at every epoch (a
+/// generative model's samples from fixed noise and its reconstructions).
+#[derive(Debug)]
+pub struct EpochModel<'a> {
+    pub run_dir: &'a Path,
+    /// Stage from 0, and the epoch counted over the whole run, from 1.
+    pub stage: usize,
+    pub global_epoch: usize,
+    /// The model (on the autodiff device; `.valid()` for inference).
+    pub net: &'a Net,
+    pub test: &'a Arc<Prepared>,
+    pub input_shape: [usize; 3],
+    /// The size of the model's code (a generative model's latent size).
+    pub code_size: usize,
+    /// The recipe's seed (what fixed noise is drawn from).
+    pub seed: u64,
+    /// The device without autodiff.
+    pub device: &'a Device,
+}
+
 /// A run ended: completed, failed or interrupted (`status`); metrics and manifest are written.
 #[derive(Debug)]
 pub struct RunEnd<'a> {
@@ -100,6 +120,10 @@ pub trait Observer: Send + Sync {
     fn step(&self, _step: &Step) {}
     /// `epochs`: the stage's number of epochs.
     fn epoch_ended(&self, _record: &EpochRecord, _epochs: usize) {}
+    /// After `epoch_ended`, with the epoch's model.
+    fn epoch_model(&self, _epoch: &EpochModel<'_>) -> Result<(), TrainError> {
+        Ok(())
+    }
     fn stage_ended(&self, _stage: &StageEnd<'_>) -> Result<(), TrainError> {
         Ok(())
     }
@@ -153,6 +177,9 @@ impl Observers {
     }
     pub(crate) fn epoch_ended(&self, record: &EpochRecord, epochs: usize) {
         self.0.iter().for_each(|o| o.epoch_ended(record, epochs));
+    }
+    pub(crate) fn epoch_model(&self, e: &EpochModel<'_>) -> Result<(), TrainError> {
+        self.each(|o| o.epoch_model(e))
     }
     pub(crate) fn stage_ended(&self, e: &StageEnd<'_>) -> Result<(), TrainError> {
         self.each(|o| o.stage_ended(e))

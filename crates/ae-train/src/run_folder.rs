@@ -210,6 +210,20 @@ pub struct FinalMetrics {
     pub confusion_matrix: Option<ConfusionMatrix>,
     /// Test MSE of the last epoch when the run has no classification stage.
     pub test_mse: Option<f64>,
+    /// A variational autoencoder's last test loss (the negative ELBO, reconstruction + β·KL,
+    /// nats per image) and its parts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_loss: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_recon: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_kl: Option<f64>,
+    /// A generative model's importance-weighted estimate of the test set's −log p(x), nats
+    /// per image, at the end of the run, with its samples per image.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iw_nll: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iw_samples: Option<usize>,
 }
 
 impl FinalMetrics {
@@ -226,7 +240,16 @@ impl FinalMetrics {
                 test_accuracy: r.test_accuracy,
                 per_class_accuracy: r.per_class_accuracy.clone(),
                 confusion_matrix: r.confusion_matrix.clone(),
-                test_mse: None,
+                ..FinalMetrics::default()
+            }
+        } else if let Some(r) = records.last().filter(|r| r.test_kl.is_some()) {
+            FinalMetrics {
+                stage: Some(r.stage),
+                epoch: Some(r.epoch),
+                test_loss: Some(r.test_loss),
+                test_recon: r.test_recon,
+                test_kl: r.test_kl,
+                ..FinalMetrics::default()
             }
         } else if let Some(r) = records.last() {
             FinalMetrics {

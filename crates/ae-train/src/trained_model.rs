@@ -257,6 +257,26 @@ impl TrainedModel {
             })?;
         read_f32(rec.output)
     }
+
+    /// Pictures decoded from latent codes `z` (`[n × code_size]`, row-major), for a generative
+    /// model: `[n, c, h, w]` flattened, values in [0, 1]. Draws from N(0, I) give the model's
+    /// samples; an error for models that do not generate.
+    pub fn decode_latents(&self, z: &[f32]) -> Result<Vec<f32>, TrainError> {
+        let latent = self.code_size();
+        if latent == 0 || z.len() % latent != 0 {
+            return Err(TrainError::InvalidOption(format!(
+                "{} latent values are not a whole number of {latent}-d codes",
+                z.len()
+            )));
+        }
+        let rows = z.len() / latent;
+        let z = Tensor::<2>::from_data(TensorData::new(z.to_vec(), [rows, latent]), &self.device);
+        let [c, h, w] = self.input_shape()?;
+        let images = self.net.decode_latent(z, [c, h, w]).ok_or_else(|| {
+            self.holds("not a generative model (ae sample needs a variational autoencoder)")
+        })?;
+        read_f32(images)
+    }
 }
 
 /// The class names a run recorded in its manifest (`manifest_path`); run folders from before

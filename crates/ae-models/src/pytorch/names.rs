@@ -9,6 +9,7 @@
 //! | [`ConvAutoencoder`] | `conv_encoder.{0,2,4}`, `fc_encoder.0`, `fc_decoder.0`, `conv_decoder.{0,3,6,9}` |
 //! | [`EncoderClassifier`], dense encoder | `0.0`, `0.2`, … (the encoder `nn.Sequential` as child `0`), `classifier.0` (the head) |
 //! | [`EncoderClassifier`], conv encoder | `conv_encoder.{0,2,4}`, `fc_encoder.0`, `classifier.0` |
+//! | [`Vae`] | `fc1`, `fc21`, `fc22`, `fc3`, `fc4` (pytorch/examples' `vae/main.py` class `VAE`) |
 //!
 //! The dense names are those of the notebooks' `nn.Sequential` models; the dense classifier is
 //! `nn.Sequential(autoencoder.encoder, nn.Sequential(nn.Linear(code, 10), nn.LogSoftmax(1)))`
@@ -18,7 +19,7 @@
 
 use burn::module::Module;
 
-use crate::{ConvAutoencoder, Encoder, EncoderClassifier, LeNet5, StackedAutoencoder};
+use crate::{ConvAutoencoder, Encoder, EncoderClassifier, LeNet5, StackedAutoencoder, Vae};
 
 /// A model whose layers have names in the notebooks' PyTorch classes.
 pub trait PytorchNames: Module {
@@ -58,6 +59,15 @@ fn conv_encoder(burn: &str) -> Vec<(String, String)> {
 impl PytorchNames for LeNet5 {
     fn pytorch_names(&self) -> Vec<(String, String)> {
         ["conv1", "conv2", "fc1", "fc2", "fc3"]
+            .into_iter()
+            .map(|name| pair(name, name))
+            .collect()
+    }
+}
+
+impl PytorchNames for Vae {
+    fn pytorch_names(&self) -> Vec<(String, String)> {
+        ["fc1", "fc21", "fc22", "fc3", "fc4"]
             .into_iter()
             .map(|name| pair(name, name))
             .collect()

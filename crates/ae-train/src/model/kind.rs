@@ -63,6 +63,11 @@ pub trait ArchKind {
     fn reconstructs(&self) -> bool {
         false
     }
+    /// True for variational autoencoders: trained on the negative ELBO (the stage's
+    /// `likelihood` and `beta` apply), no classifier head.
+    fn is_variational(&self) -> bool {
+        false
+    }
     /// Size of what the encoder outputs (what a classifier head takes).
     fn code_size(&self) -> usize;
     /// What that code is, for captions: e.g. `256-d autoencoder code`.
@@ -110,6 +115,12 @@ pub trait ModelKind: Module + Into<Net> {
     fn reconstruct(&self, _images: Tensor<4>) -> Option<Reconstruction> {
         None
     }
+    /// For a generative model: the pictures decoded from latent codes `z` `[n, code_size]`,
+    /// `[n, c, h, w]` for images of `image` = `[c, h, w]`; `None` for models that do not
+    /// generate.
+    fn decode_latent(&self, _z: Tensor<2>, _image: [usize; 3]) -> Option<Tensor<4>> {
+        None
+    }
     /// Log-probabilities `[batch, classes]` of `images`; `None` for models without a head.
     fn log_probs(&self, _images: Tensor<4>) -> Option<Tensor<2>> {
         None
@@ -142,6 +153,17 @@ pub trait ModelKind: Module + Into<Net> {
     {
         crate::objective::stage_losses(self, batch, stage)
     }
+    /// An estimate of the test set's −log p(x) in nats per image, for generative models:
+    /// the importance-weighted bound with `samples` samples per image (Burda et al. 2016).
+    /// `None` for models that give no likelihood.
+    fn negative_log_likelihood(
+        &self,
+        _stage: &Stage,
+        _test: &TestSet<'_>,
+        _samples: usize,
+    ) -> Result<Option<f64>, TrainError> {
+        Ok(None)
+    }
     /// Test metrics of `stage` on `test` (the model in validation mode).
     fn evaluate(&self, stage: &Stage, test: &TestSet<'_>) -> Result<TestMetrics, TrainError>
     where
@@ -158,6 +180,9 @@ impl ModelKind for Net {
     }
     fn log_probs(&self, images: Tensor<4>) -> Option<Tensor<2>> {
         crate::each_net!(self, m => ModelKind::log_probs(m, images))
+    }
+    fn decode_latent(&self, z: Tensor<2>, image: [usize; 3]) -> Option<Tensor<4>> {
+        crate::each_net!(self, m => ModelKind::decode_latent(m, z, image))
     }
     fn encode(&self, images: Tensor<4>) -> Tensor<2> {
         crate::each_net!(self, m => ModelKind::encode(m, images))
@@ -179,5 +204,13 @@ impl ModelKind for Net {
     }
     fn evaluate(&self, stage: &Stage, test: &TestSet<'_>) -> Result<TestMetrics, TrainError> {
         crate::each_net!(self, m => ModelKind::evaluate(m, stage, test))
+    }
+    fn negative_log_likelihood(
+        &self,
+        stage: &Stage,
+        test: &TestSet<'_>,
+        samples: usize,
+    ) -> Result<Option<f64>, TrainError> {
+        crate::each_net!(self, m => ModelKind::negative_log_likelihood(m, stage, test, samples))
     }
 }

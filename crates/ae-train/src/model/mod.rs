@@ -1,7 +1,7 @@
 //! The model being trained, whichever kind it is.
 //!
 //! Each model kind lives in one module — [`stacked`], [`conv_autoencoder`], [`lenet`],
-//! [`classifier`] — that holds everything the learner does with it: the recipe's `[model]`
+//! [`classifier`], [`vae`] — that holds everything the learner does with it: the recipe's `[model]`
 //! section for it, its architecture (what checkpoints record to rebuild it), building it, the
 //! stage transitions it allows (growing, a classifier head), its losses and evaluation on a
 //! batch (by default the objectives of [`crate::objective`] and [`crate::eval`]), the weight
@@ -22,11 +22,12 @@ mod pytorch;
 mod seeded;
 mod stacked;
 mod tiles;
+mod vae;
 
 use std::fmt;
 use std::path::Path;
 
-use ae_models::{ConvAutoencoder, EncoderClassifier, LeNet5, StackedAutoencoder};
+use ae_models::{ConvAutoencoder, EncoderClassifier, LeNet5, StackedAutoencoder, Vae};
 use burn::module::Module;
 use burn::store::ModuleRecord;
 use serde::{Deserialize, Serialize};
@@ -40,6 +41,7 @@ pub use stacked::{GrowSpec, StackedArch, StackedSpec};
 pub use tiles::{
     LayerTiles, Tiles, conv_kernels, dense_columns, dense_rows, first_kernel_channels,
 };
+pub use vae::{ACTIVE_UNIT_VARIANCE, VaeArch, VaeSpec, active_units, standard_normal};
 
 use crate::error::TrainError;
 
@@ -53,6 +55,8 @@ pub enum ModelSpec {
     ConvAutoencoder(ConvAutoencoderSpec),
     /// LeNet-5 classifier for 1×32×32 images (`kind = "lenet"`).
     Lenet(LenetSpec),
+    /// Variational autoencoder, pytorch/examples' (`kind = "vae"`).
+    Vae(VaeSpec),
 }
 
 /// A model architecture: enough to rebuild a model (then load its weights) from a checkpoint,
@@ -68,6 +72,8 @@ pub enum Arch {
     Lenet(LenetArch),
     /// An autoencoder's encoder with a classifier head.
     Classifier(ClassifierArch),
+    /// Variational autoencoder.
+    Vae(VaeArch),
 }
 
 /// Any model a stage can train.
@@ -83,6 +89,8 @@ pub enum Net {
     Lenet(LeNet5),
     /// An encoder with a classifier head.
     Classifier(EncoderClassifier),
+    /// Variational autoencoder.
+    Vae(Vae),
 }
 
 /// `each_net!(net, m => expr)`: `expr` with `m` bound to the model inside a [`Net`] (by value,
@@ -96,6 +104,7 @@ macro_rules! each_net {
             $crate::Net::Conv($m) => $body,
             $crate::Net::Lenet($m) => $body,
             $crate::Net::Classifier($m) => $body,
+            $crate::Net::Vae($m) => $body,
         }
     };
 }
@@ -110,6 +119,7 @@ macro_rules! each_arch {
             $crate::Arch::ConvAutoencoder($a) => $body,
             $crate::Arch::Lenet($a) => $body,
             $crate::Arch::Classifier($a) => $body,
+            $crate::Arch::Vae($a) => $body,
         }
     };
 }
@@ -120,6 +130,7 @@ macro_rules! each_spec {
             ModelSpec::Stacked($s) => $body,
             ModelSpec::ConvAutoencoder($s) => $body,
             ModelSpec::Lenet($s) => $body,
+            ModelSpec::Vae($s) => $body,
         }
     };
 }
@@ -142,6 +153,11 @@ impl From<LeNet5> for Net {
 impl From<EncoderClassifier> for Net {
     fn from(m: EncoderClassifier) -> Net {
         Net::Classifier(m)
+    }
+}
+impl From<Vae> for Net {
+    fn from(m: Vae) -> Net {
+        Net::Vae(m)
     }
 }
 

@@ -129,6 +129,12 @@ impl Recipe {
                             format!("{} has no pretrained encoder to freeze", arch.kind_name()),
                         ));
                     }
+                    if arch.kind().is_variational() {
+                        return Err(RecipeError::invalid(
+                            key("kind"),
+                            "a variational autoencoder trains in reconstruction stages only (its codes: ae embed, which uses μ)",
+                        ));
+                    }
                     if arch.reconstructs() {
                         arch = ClassifierArch::on(arch, classes);
                         transition = if i == 0 {
@@ -158,6 +164,27 @@ impl Recipe {
                 return Err(RecipeError::invalid(
                     key("sparsity"),
                     "a sparsity penalty applies to reconstruction stages only",
+                ));
+            }
+            if !arch.kind().is_variational() {
+                for (name, given) in [
+                    ("beta", stage.beta.is_some()),
+                    ("likelihood", stage.likelihood.is_some()),
+                ] {
+                    if given {
+                        return Err(RecipeError::invalid(
+                            key(name),
+                            format!(
+                                "applies to a variational autoencoder's stages; this stage trains a {}",
+                                arch.kind_name()
+                            ),
+                        ));
+                    }
+                }
+            } else if stage.sparsity.is_some() {
+                return Err(RecipeError::invalid(
+                    key("sparsity"),
+                    "a variational autoencoder's code is regularised by its KL term; use beta instead",
                 ));
             }
             plans.push(StagePlan {

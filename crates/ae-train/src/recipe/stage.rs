@@ -2,6 +2,7 @@
 //! growth and classifier head.
 
 use ae_data::Noise;
+use ae_models::Likelihood;
 use serde::{Deserialize, Serialize};
 
 use crate::model::GrowSpec;
@@ -61,6 +62,15 @@ pub struct Stage {
     /// Train only the head; the pretrained encoder stays fixed (classification stages).
     #[serde(default, skip_serializing_if = "is_false")]
     pub freeze_encoder: bool,
+    /// A variational autoencoder's weight of the KL term: 1 (the default) the VAE, above 1 a
+    /// β-VAE.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub beta: Option<f64>,
+    /// A variational autoencoder's likelihood of the pixels: `"bernoulli"` (the default:
+    /// binary cross-entropy summed over the pixels, as pytorch/examples) or `"gaussian"`
+    /// (unit variance: half the summed squared error, plus a constant).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub likelihood: Option<Likelihood>,
 }
 
 fn is_no_noise(noise: &Noise) -> bool {

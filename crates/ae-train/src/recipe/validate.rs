@@ -145,6 +145,9 @@ impl Recipe {
                 non_negative("sparsity.beta", *beta)?;
             }
         }
+        if let Some(beta) = stage.beta {
+            non_negative("beta", beta)?;
+        }
         Ok(())
     }
 }

@@ -17,7 +17,7 @@ use crate::measure::TestSet;
 use crate::metrics::EpochRecord;
 use crate::model::{ModelKind, Net};
 use crate::objective::StepLosses;
-use crate::observe::{EpochStart, Step};
+use crate::observe::{EpochModel, EpochStart, Step};
 use crate::optim::learning_rate;
 use crate::readback::{read_int_scalars, read_scalars};
 use crate::recipe::StageKind;
@@ -216,10 +216,10 @@ impl Session {
             global_epoch: self.history.len() + 1,
             lr: lr_at(0),
             train_loss: sums.loss_sum / samples,
-            train_penalty: spec
-                .sparsity
-                .as_ref()
-                .map(|_| sums.penalty_sum / sums.steps_done.max(1) as f64),
+            // The sparsity penalty, or a variational autoencoder's β·KL.
+            train_penalty: (spec.sparsity.is_some()
+                || self.plan[stage].arch.kind().is_variational())
+            .then(|| sums.penalty_sum / sums.steps_done.max(1) as f64),
             train_accuracy: (spec.kind == StageKind::Classification)
                 .then(|| sums.correct as f64 / samples),
             test_loss: test.loss,
@@ -230,6 +230,9 @@ impl Session {
             inactive_fraction: test.inactive_fraction,
             mean_abs_code: test.mean_abs_code,
             mean_abs_code_noisy: test.mean_abs_code_noisy,
+            test_recon: test.recon,
+            test_kl: test.kl,
+            active_units: test.active_units,
             train_samples: sums.samples,
             steps: sums.steps_done,
             seconds: sums.seconds,
@@ -273,6 +276,17 @@ impl Session {
             self.history.clone(),
         ))?;
         self.observers.epoch_ended(&record, spec.epochs);
+        self.observers.epoch_model(&EpochModel {
+            run_dir: &self.folder.dir,
+            stage,
+            global_epoch: record.global_epoch,
+            net: &net,
+            test: &self.test,
+            input_shape: self.input_shape(),
+            code_size: self.plan[stage].arch.code_size(),
+            seed: self.recipe.seed,
+            device: &self.plain,
+        })?;
         Ok(net)
     }
 

@@ -5,14 +5,17 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use ae_data::{Prepared, derive_seed};
+use burn::module::Module;
 use burn::optim::ModuleOptimizer;
 use burn::tensor::Device;
 
 use super::{RunData, RunOptions, RunSummary, TAG_INIT, TAG_TEST_NOISE};
 use crate::checkpoint::{CheckpointState, Checkpoints, PartialEpoch, Pointer, STATE_FORMAT, Which};
 use crate::error::TrainError;
+use crate::evaluate_run::DEFAULT_IW_SAMPLES;
 use crate::files::{rfc3339, unix_seconds, write_json};
 use crate::interrupt::Interrupt;
+use crate::measure::TestSet;
 use crate::metrics::EpochRecord;
 use crate::model::{ModelKind, Net, seeded};
 use crate::observe::{ModelStart, Observers, RunEnd, RunStart, StageEnd};
@@ -49,6 +52,9 @@ pub(super) struct Session {
     pub total_steps: u64,
     pub history: Vec<EpochRecord>,
     pub best: Option<Pointer>,
+    /// A generative model's importance-weighted −log p(x) on the test set at the end of the
+    /// run: samples per image and nats per image.
+    pub iw_nll: Option<(usize, f64)>,
 }
 
 impl Session {
@@ -79,6 +85,7 @@ impl Session {
             total_steps: 0,
             history: Vec::new(),
             best: None,
+            iw_nll: None,
         }
     }
 
@@ -118,7 +125,7 @@ impl Session {
         self.manifest.status = status.into();
         self.manifest.message = message;
         self.manifest.end_time = Some(rfc3339(unix_seconds()));
-        let metrics = MetricsFile::new(
+        let mut metrics = MetricsFile::new(
             &self.recipe.name,
             self.recipe.dataset.clone(),
             self.manifest.dataset.class_names.clone(),
@@ -126,6 +133,10 @@ impl Session {
             self.best.clone(),
             self.history.clone(),
         );
+        if let Some((samples, nll)) = self.iw_nll {
+            metrics.final_metrics.iw_samples = Some(samples);
+            metrics.final_metrics.iw_nll = Some(nll);
+        }
         let metrics_written = self.folder.write_metrics(&metrics);
         let manifest_written = write_json(&self.folder.manifest(), &self.manifest);
         let observed = self.observers.run_ended(&RunEnd {
@@ -212,7 +223,25 @@ impl Session {
             self.stage_ended(&net, stage)?;
             stage += 1;
         }
+        self.iw_nll = self.likelihood_estimate(&net)?;
         Ok(())
+    }
+
+    /// The last model's importance-weighted −log p(x) on the test set, for a generative model.
+    fn likelihood_estimate(&self, net: &Net) -> Result<Option<(usize, f64)>, TrainError> {
+        let last = self.plan.len() - 1;
+        let spec = &self.recipe.stages[last];
+        let test = TestSet {
+            data: &self.test,
+            batch_size: self.recipe.eval_batch_size,
+            noise: spec.noise,
+            noise_seed: self.seed(&[TAG_TEST_NOISE, last as u64]),
+            device: &self.plain,
+        };
+        let estimate = net
+            .valid()
+            .negative_log_likelihood(spec, &test, DEFAULT_IW_SAMPLES)?;
+        Ok(estimate.map(|nll| (DEFAULT_IW_SAMPLES, nll)))
     }
 
     /// The previous stage's model turned into this stage's.
