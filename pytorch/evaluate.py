@@ -1,9 +1,13 @@
-"""Test accuracy (or MSE) of PyTorch weights on an IDX dataset, the way `ae eval` measures it:
-images as floats in [0, 1], resized like the recipe (`keep`, `pad32`, or `bilinear32` =
-torchvision's Resize(32) on a PIL image).
+"""Test accuracy (or MSE, or a VAE's test loss) of PyTorch weights on an IDX dataset, the way
+`ae eval` measures it: images as floats in [0, 1], resized like the recipe (`keep`, `pad32`, or
+`bilinear32` = torchvision's Resize(32) on a PIL image).
 
     python pytorch/evaluate.py model.safetensors            # a file from `ae export`
     python pytorch/evaluate.py lenet.pth --model lenet --resize bilinear32
+    python pytorch/evaluate.py vae.pth --model vae           # pytorch/examples' VAE
+
+A VAE's test loss is pytorch/examples' own: BCE + KLD summed over the test set divided by its
+size, z sampled (torch.manual_seed(--seed)), in nats per image, with both parts.
 
 Needs torch, safetensors, numpy (and pillow for bilinear32).
 """
@@ -50,6 +54,22 @@ def images(folder, split, resize):
     return x, torch.from_numpy(y)
 
 
+def evaluate_vae(model, x, batch=1000, seed=0):
+    """pytorch/examples' test(): the mean over the test images of BCE + KLD (z sampled)."""
+    torch.manual_seed(seed)
+    model.eval()
+    bce_sum, kld_sum = 0.0, 0.0
+    with torch.no_grad():
+        for i in range(0, len(x), batch):
+            xb = x[i:i + batch].reshape(-1, model.input_size)
+            recon, mu, logvar = model(xb)
+            bce, kld = nm.vae_loss(recon, xb, mu, logvar)
+            bce_sum, kld_sum = bce_sum + bce.item(), kld_sum + kld.item()
+    n = len(x)
+    return {"test_loss": (bce_sum + kld_sum) / n, "test_recon": bce_sum / n, "test_kl": kld_sum / n,
+            "samples": n}
+
+
 def evaluate(model, x, y, batch=1000):
     """Accuracy for a classifier (log-probability output), else MSE of the reconstruction."""
     model.eval()
@@ -72,12 +92,13 @@ def evaluate(model, x, y, batch=1000):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("weights")
-    parser.add_argument("--model", choices=["lenet"], help="the class for a file without ae's metadata")
+    parser.add_argument("--model", choices=["lenet", "vae"], help="the class for a file without ae's metadata")
+    parser.add_argument("--seed", type=int, default=0, help="the seed of a VAE's sampled z")
     parser.add_argument("--data", default=os.path.join(os.path.dirname(__file__), "..", "assets", "mnist-mini"))
     parser.add_argument("--resize", choices=["keep", "pad32", "bilinear32"])
     args = parser.parse_args()
-    if args.model == "lenet":
-        model, meta = nm.LeNet(), {}
+    if args.model:
+        model, meta = (nm.LeNet() if args.model == "lenet" else nm.VAE()), {}
         state = torch.load(args.weights) if not args.weights.endswith(".safetensors") else None
         if state is None:
             from safetensors.torch import load_file
@@ -87,7 +108,8 @@ def main():
         model, meta = nm.from_export(args.weights), nm.metadata(args.weights)
     resize = args.resize or json.loads(meta.get("resize", '"keep"'))
     x, y = images(args.data, "t10k", resize)
-    print(json.dumps({"weights": args.weights, "resize": resize, **evaluate(model, x, y)}))
+    result = evaluate_vae(model, x, seed=args.seed) if isinstance(model, nm.VAE) else evaluate(model, x, y)
+    print(json.dumps({"weights": args.weights, "resize": resize, **result}))
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ State-dict keys (each with .weight and .bias):
   classifier(ae)        0.0, 0.2, ... (the encoder), classifier.0 (the head)
   ConvAutoencoder       conv_encoder.{0,2,4}, fc_encoder.0, fc_decoder.0, conv_decoder.{0,3,6,9}
   ConvClassifier        conv_encoder.{0,2,4}, fc_encoder.0, classifier.0
+  VAE                   fc1, fc21, fc22, fc3, fc4 (pytorch/examples' vae/main.py)
 """
 import json
 
@@ -131,6 +132,46 @@ class ConvClassifier(nn.Module):
         return self.classifier(self.fc_encoder(x))
 
 
+class VAE(nn.Module):
+    """pytorch/examples' variational autoencoder (vae/main.py), sizes as parameters (the
+    defaults are the example's): [b, 784] -> (reconstruction [b, 784], mu, logvar [b, latent])."""
+
+    def __init__(self, input_size=784, hidden=400, latent=20):
+        super().__init__()
+        self.input_size = input_size
+        self.fc1 = nn.Linear(input_size, hidden)
+        self.fc21 = nn.Linear(hidden, latent)
+        self.fc22 = nn.Linear(hidden, latent)
+        self.fc3 = nn.Linear(latent, hidden)
+        self.fc4 = nn.Linear(hidden, input_size)
+
+    def encode(self, x):
+        h1 = F.relu(self.fc1(x))
+        return self.fc21(h1), self.fc22(h1)
+
+    def reparameterize(self, mu, logvar):
+        std = torch.exp(0.5 * logvar)
+        eps = torch.randn_like(std)
+        return mu + eps * std
+
+    def decode(self, z):
+        h3 = F.relu(self.fc3(z))
+        return torch.sigmoid(self.fc4(h3))
+
+    def forward(self, x):
+        mu, logvar = self.encode(x.view(-1, self.input_size))
+        z = self.reparameterize(mu, logvar)
+        return self.decode(z), mu, logvar
+
+
+def vae_loss(recon_x, x, mu, logvar):
+    """pytorch/examples' loss_function: BCE summed over the pixels plus the closed-form KL,
+    summed over the batch; returns (BCE, KLD) so that callers can report both."""
+    bce = F.binary_cross_entropy(recon_x, x.view(-1, recon_x.shape[1]), reduction="sum")
+    kld = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
+    return bce, kld
+
+
 def from_arch(arch):
     """The PyTorch model for an `arch` description (the JSON `ae export` puts in the file)."""
     kind = arch["kind"]
@@ -152,6 +193,8 @@ def from_arch(arch):
             return ConvClassifier(encoder["in_channels"], encoder["code_size"], arch["num_classes"],
                                   encoder["negative_slope"])
         return classifier(from_arch(encoder), arch["num_classes"])
+    if kind == "vae":
+        return VAE(arch["input_size"], arch["hidden"], arch["latent"])
     raise ValueError(f"unknown architecture kind {kind!r}")
 
 

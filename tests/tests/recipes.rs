@@ -196,15 +196,13 @@ fn the_run_folder_records_the_overrides() {
     assert_eq!(manifest["backend"], "flex");
 }
 
-/// The variational autoencoder: one epoch on a subset leaves a complete run folder whose
+/// A variational autoencoder recipe: one epoch on a subset leaves a complete run folder whose
 /// metrics hold the test loss in nats and its parts, and `ae eval` gives the same loss and the
-/// same importance-weighted likelihood estimate, tighter than the ELBO's.
-#[test]
-fn vae_mnist() {
-    let recipe = "vae-mnist"; // "vae-mnist", for every_recipe_in_models_is_tested_here
+/// same importance-weighted likelihood estimate, tighter than the ELBO's (β = 1).
+fn train_and_eval_vae(recipe: &str, data: Data, beta: f64) {
     let scratch = Scratch::new();
     let recipe_path = models_dir().join(format!("{recipe}.toml"));
-    let stdout = scratch.ae_ok(&[
+    let mut args: Vec<String> = [
         "train",
         recipe_path.to_str().unwrap(),
         "--epochs",
@@ -215,53 +213,67 @@ fn vae_mnist() {
         "300",
         "--quiet",
         "--offline",
-    ]);
-    assert!(
-        stdout.contains("final test loss (negative ELBO): "),
-        "{stdout}"
-    );
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let mut data_args = Vec::new();
+    if let Data::FashionLookalike = data {
+        let dir = scratch.subdir("fashion");
+        write_fashion_lookalike(&dir);
+        data_args = vec![
+            "--data-dir".to_string(),
+            dir.to_str().unwrap().to_string(),
+            "--accept-unverified".to_string(),
+        ];
+    }
+    args.extend(data_args.iter().cloned());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let stdout = scratch.ae_ok(&args);
+    assert!(stdout.contains("final test loss (negative ELBO): "), "{stdout}");
     let run = run_folder(&stdout, scratch.path());
     let metrics = assert_complete_run(&run, 1, 1);
-    let loss = metrics["test_loss"]
-        .as_f64()
-        .expect("metrics.json test_loss");
+    let loss = metrics["test_loss"].as_f64().expect("metrics.json test_loss");
     let (recon, kl) = (
         metrics["test_recon"].as_f64().unwrap(),
         metrics["test_kl"].as_f64().unwrap(),
     );
-    assert!((loss - (recon + kl)).abs() < 1e-9, "{metrics}");
+    assert!((loss - (recon + beta * kl)).abs() < 1e-9, "{metrics}");
     // Below the loss of an untrained decoder (784 · ln 2 ≈ 543 nats) after one epoch.
     assert!(loss > 0.0 && loss < 543.0, "{loss}");
     let iw = metrics["iw_nll"].as_f64().expect("metrics.json iw_nll");
     assert_eq!(metrics["iw_samples"], 100);
-    assert!(
-        iw < loss,
-        "IW estimate {iw} should be below the ELBO's loss {loss}"
-    );
+    // The bound is tighter than the β = 1 ELBO, recon + KL.
+    assert!(iw < recon + kl, "IW estimate {iw} should be below the ELBO {}", recon + kl);
+    for epoch in ["samples-001.png", "reconstruction-001.png"] {
+        assert!(run.join("grids").join(epoch).is_file(), "grids/{epoch}");
+    }
 
     let run_str = run.to_str().unwrap();
-    let report: serde_json::Value = serde_json::from_str(&scratch.ae_ok(&[
-        "eval",
-        run_str,
-        "--json",
-        "--offline",
-        "--samples",
-        "100",
-    ]))
-    .unwrap();
+    let mut eval = vec!["eval", run_str, "--json", "--offline", "--samples", "100"];
+    eval.extend(data_args.iter().map(String::as_str));
+    let report: serde_json::Value = serde_json::from_str(&scratch.ae_ok(&eval)).unwrap();
     assert_eq!(report["kind"], "reconstruction");
-    assert!(
-        (report["test_loss"].as_f64().unwrap() - loss).abs() < 1e-9,
-        "{report}"
-    );
-    assert!(
-        (report["iw_nll"].as_f64().unwrap() - iw).abs() < 1e-9,
-        "{report}"
-    );
+    assert!((report["test_loss"].as_f64().unwrap() - loss).abs() < 1e-9, "{report}");
+    assert!((report["iw_nll"].as_f64().unwrap() - iw).abs() < 1e-9, "{report}");
     assert!(report["active_units"].as_u64().unwrap() <= 20);
-    let text = scratch.ae_ok(&["eval", run_str, "--offline", "--samples", "5"]);
-    assert!(
-        text.contains("importance-weighted estimate with 5 samples"),
-        "{text}"
-    );
+    let mut text = vec!["eval", run_str, "--offline", "--samples", "5"];
+    text.extend(data_args.iter().map(String::as_str));
+    let text = scratch.ae_ok(&text);
+    assert!(text.contains("importance-weighted estimate with 5 samples"), "{text}");
+}
+
+#[test]
+fn vae_mnist() {
+    train_and_eval_vae("vae-mnist", Data::Bundled, 1.0);
+}
+
+#[test]
+fn vae_fashion_mnist_on_files_in_the_real_format() {
+    train_and_eval_vae("vae-fashion-mnist", Data::FashionLookalike, 1.0);
+}
+
+#[test]
+fn beta_vae_mnist() {
+    train_and_eval_vae("beta-vae-mnist", Data::Bundled, 4.0);
 }
