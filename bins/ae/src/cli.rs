@@ -59,6 +59,18 @@ pub enum Command {
     Predict(crate::predict::PredictArgs),
     /// Reconstruct your own PNG/JPEG pictures with a run's autoencoder.
     Reconstruct(crate::predict::ReconstructArgs),
+    /// Draw pictures from a variational autoencoder: z ~ N(0, I) decoded, as a grid
+    /// analysis/samples-seed<S>.png.
+    Sample(crate::generate::SampleArgs),
+    /// Decode the straight line between the codes of two pictures (test-set indices or
+    /// PNG/JPEG files) of a variational autoencoder: analysis/interpolate-<a>-<b>.png.
+    Interpolate(crate::generate::InterpolateArgs),
+    /// Sweep each latent dimension of a variational autoencoder over -range..range around a
+    /// test image's code, one row per dimension: analysis/traverse.png.
+    Traverse(crate::generate::TraverseArgs),
+    /// Decode a grid of the 2-d latent of a variational autoencoder over the standard normal's
+    /// quantiles, as one picture: analysis/manifold.png.
+    Manifold(crate::generate::ManifoldArgs),
 }
 
 fn recipes_help() -> String {

@@ -13,6 +13,7 @@ mod device;
 mod embed;
 mod eval;
 mod failure;
+mod generate;
 mod predict;
 mod recipes;
 mod report;
@@ -47,6 +48,10 @@ fn main() -> ExitCode {
         Some(Command::Robustness(args)) => robustness::run(args),
         Some(Command::Predict(args)) => predict::run_predict(args),
         Some(Command::Reconstruct(args)) => predict::run_reconstruct(args),
+        Some(Command::Sample(args)) => generate::run_sample(args),
+        Some(Command::Interpolate(args)) => generate::run_interpolate(args),
+        Some(Command::Traverse(args)) => generate::run_traverse(args),
+        Some(Command::Manifold(args)) => generate::run_manifold(args),
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,

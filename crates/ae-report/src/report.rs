@@ -143,7 +143,8 @@ fn legacy_weight_figures(grids: &Path) -> String {
     h
 }
 
-/// The analyses' pictures in `analysis/` (embeddings, robustness curves), with captions.
+/// The analyses' pictures in `analysis/` (embeddings, robustness curves, a VAE's samples,
+/// interpolations, traversals and manifold), with captions.
 fn analysis_figures(dir: &Path) -> String {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .map(|entries| {
@@ -162,6 +163,21 @@ fn analysis_figures(dir: &Path) -> String {
             format!("Test-set codes projected to 2-D ({method}), coloured by class (ae embed)")
         } else if let Some(noise) = stem.strip_prefix("robustness-") {
             format!("Test metric against {noise} noise level (ae robustness)")
+        } else if let Some(seed) = stem.strip_prefix("samples-seed") {
+            format!("Samples: z ~ N(0, I) drawn with seed {seed}, decoded (ae sample)")
+        } else if let Some(ends) = stem.strip_prefix("interpolate-") {
+            format!(
+                "Codes interpolated between {ends} (first - last), decoded; the two pictures at \
+                 the ends (ae interpolate)"
+            )
+        } else if stem == "traverse" {
+            "Latent traversal: one dimension per row swept from -range to range, the others at \
+             a test image's code (ae traverse)"
+                .to_string()
+        } else if stem == "manifold" {
+            "The decoder over the 2-d latent at the standard normal's quantiles 0.05..0.95 \
+             (ae manifold)"
+                .to_string()
         } else {
             stem.to_string()
         };
