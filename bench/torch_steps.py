@@ -21,6 +21,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 RECIPES = ["stacked-mnist", "stacked-fashion-mnist", "denoising-sparse-mnist", "lenet-mnist",
+           "vae-mnist",
            "conv-ae-fashion-mnist", "conv-ae-cifar10"]
 
 
@@ -143,6 +144,26 @@ def stages(recipe):
             ("classifier-1024-10", b, clf, lambda m: F.cross_entropy(m(x), y),
              torch.optim.Adam(clf.parameters(), 1e-3)),
         ]
+    if recipe in ("vae-mnist", "vae-fashion-mnist", "beta-vae-mnist"):
+        # pytorch/examples' vae/main.py: its VAE, its loss (BCE + KLD summed over the batch).
+        import importlib.util
+        import os
+        spec = importlib.util.spec_from_file_location(
+            "notebook_models", os.path.join(os.path.dirname(__file__), "..", "pytorch", "notebook_models.py"))
+        nm = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(nm)
+        b = 128
+        x = (torch.rand(b, 784) > 0.5).float()
+        latent, beta = (10, 4.0) if recipe == "beta-vae-mnist" else (20, 1.0)
+        vae = nm.VAE(784, 400, latent)
+
+        def vae_loss(m):
+            recon, mu, logvar = m(x)
+            bce, kld = nm.vae_loss(recon, x, mu, logvar)
+            return bce + beta * kld
+
+        return [("vae" if recipe != "beta-vae-mnist" else "beta-vae", b, vae, vae_loss,
+                 torch.optim.Adam(vae.parameters(), 1e-3))]
     raise SystemExit(f"torch_steps.py: unknown recipe {recipe!r} (known: {', '.join(RECIPES)})")
 
 

@@ -263,7 +263,7 @@ impl TrainedModel {
     /// samples; an error for models that do not generate.
     pub fn decode_latents(&self, z: &[f32]) -> Result<Vec<f32>, TrainError> {
         let latent = self.code_size();
-        if latent == 0 || z.len() % latent != 0 {
+        if latent == 0 || !z.len().is_multiple_of(latent) {
             return Err(TrainError::InvalidOption(format!(
                 "{} latent values are not a whole number of {latent}-d codes",
                 z.len()
