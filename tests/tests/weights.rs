@@ -325,3 +325,35 @@ fn bad_weights_files_fail_with_one_line() {
     let out = scratch.ae(&["export", text(&empty_run), "--out", "x.safetensors"]);
     assert_clean_failure(&out, &["not a run folder"]);
 }
+
+#[test]
+fn an_exported_vae_has_pytorch_examples_keys_and_evaluates_to_the_runs_own_loss() {
+    let scratch = Scratch::new();
+    let run = scratch.train_quick("vae-mnist", "1000", "300", &["-q"]);
+    let run_eval = json(&scratch.ae_ok(&["eval", text(&run), "--json", "--samples", "3"]));
+
+    let file = scratch.path().join("vae.safetensors");
+    scratch.ae_ok(&["export", text(&run), "--out", text(&file)]);
+    let header = safetensors_header(&file);
+    // pytorch/examples' VAE: fc1 784-400, fc21 / fc22 400-20, fc3 20-400, fc4 400-784.
+    assert_eq!(shape(&header, "fc1.weight"), [400, 784]);
+    assert_eq!(shape(&header, "fc21.weight"), [20, 400]);
+    assert_eq!(shape(&header, "fc22.bias"), [20]);
+    assert_eq!(shape(&header, "fc3.weight"), [400, 20]);
+    assert_eq!(shape(&header, "fc4.weight"), [784, 400]);
+    assert_eq!(header.as_object().expect("object").len(), 11, "{header}");
+
+    // Imported back, the weights give the run's own test loss to the last bit: the export
+    // loses nothing, and ε comes from the same seeds.
+    let weights_eval = json(&eval_weights(
+        &scratch,
+        &file,
+        "vae-mnist",
+        &["--json", "--test-limit", "300"],
+    ));
+    assert_eq!(
+        weights_eval["test_loss"], run_eval["test_loss"],
+        "{weights_eval}\n{run_eval}"
+    );
+    assert_eq!(weights_eval["test_kl"], run_eval["test_kl"]);
+}

@@ -502,3 +502,55 @@ fn stage_kinds_read_as_kebab_case() {
     assert_eq!(recipe.stages[0].kind, StageKind::Reconstruction);
     assert_eq!(recipe.stages[1].kind, StageKind::Classification);
 }
+
+const VAE: &str = r#"
+name = "vae"
+dataset = "mnist-mini"
+batch_size = 128
+
+[model]
+kind = "vae"
+hidden = 400
+latent = 20
+
+[[stages]]
+kind = "reconstruction"
+epochs = 1
+optimizer = { kind = "adam", lr = 1e-3 }
+beta = 1.0
+"#;
+
+#[test]
+fn bad_vae_recipes_name_the_key() {
+    parse(VAE).unwrap();
+    for (from, to, key) in [
+        ("beta = 1.0", "beta = -0.5", "stages[0].beta"),
+        ("latent = 20", "latent = 0", "model.latent"),
+        ("hidden = 400", "hidden = 0", "model.hidden"),
+        (
+            "beta = 1.0",
+            "beta = 1.0\nlikelihood = \"poisson\"",
+            "likelihood",
+        ),
+        (
+            "beta = 1.0",
+            "sparsity = { kind = \"l1\", rho = 0.1 }",
+            "stages[0].sparsity",
+        ),
+        (
+            "kind = \"reconstruction\"",
+            "kind = \"classification\"",
+            "stages[0].kind",
+        ),
+    ] {
+        let text = VAE.replacen(from, to, 1);
+        assert_ne!(text, VAE, "{from}");
+        let e = parse(&text).unwrap_err().to_string();
+        assert!(e.contains(key), "{key}: {e}");
+    }
+    // beta and likelihood belong to a VAE's stages.
+    let e = parse(&STACKED.replacen("epochs = 10", "epochs = 10\nbeta = 2.0", 1))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("beta") && e.contains("variational"), "{e}");
+}
