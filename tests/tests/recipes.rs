@@ -277,3 +277,8 @@ fn vae_fashion_mnist_on_files_in_the_real_format() {
 fn beta_vae_mnist() {
     train_and_eval_vae("beta-vae-mnist", Data::Bundled, 4.0);
 }
+
+#[test]
+fn conv_vae_fashion_mnist_on_files_in_the_real_format() {
+    train_and_eval_vae("conv-vae-fashion-mnist", Data::FashionLookalike, 1.0);
+}

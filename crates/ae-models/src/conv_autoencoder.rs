@@ -136,7 +136,15 @@ impl ConvAutoencoderConfig {
     /// When `in_channels` or `code_size` is zero.
     pub fn init(&self, device: &Device) -> ConvAutoencoder {
         let encoder = self.init_encoder(device);
-        let decoder = ConvDecoder {
+        let decoder = self.init_decoder(device);
+        ConvAutoencoder { encoder, decoder }
+    }
+
+    /// Builds the decoder alone (`code_size -> [in_channels, 32, 32]`) with freshly initialised
+    /// weights on `device`, drawn in the order [`Self::init`] draws them after the encoder's.
+    pub(crate) fn init_decoder(&self, device: &Device) -> ConvDecoder {
+        self.check();
+        ConvDecoder {
             fc: LinearConfig::new(self.code_size, FLAT_FEATURES).init(device),
             conv1: conv([FEATURES, 128], 1, device),
             conv2: conv([128, 64], 1, device),
@@ -146,8 +154,7 @@ impl ConvAutoencoderConfig {
             upsampling: self.upsampling,
             upsample_implementation: self.upsample_implementation,
             output_activation: self.output_activation,
-        };
-        ConvAutoencoder { encoder, decoder }
+        }
     }
 
     fn check(&self) {

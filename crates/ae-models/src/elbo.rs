@@ -1,13 +1,46 @@
-//! The objective of a [`Vae`]: the evidence lower bound (ELBO) and the importance-weighted
+//! The objective of a variational autoencoder ([`Vae`](crate::Vae),
+//! [`ConvVae`](crate::ConvVae)): the evidence lower bound (ELBO) and the importance-weighted
 //! bound (IWAE, Burda et al. 2016), in nats, per image.
 //!
 //! Every function returns one value per image, `[batch]`, so that a caller sums them (as
 //! pytorch/examples' `loss_function` does over a batch) or averages them (nats per image).
+//! The functions that run a model take any [`LatentVariableModel`]: images flattened to
+//! `[batch, c·h·w]` rows, whatever the model's layers are.
 
 use burn::serde::{Deserialize, Serialize};
 use burn::tensor::{Tensor, activation};
 
-use crate::{Vae, VaeOutput, reparameterize};
+use crate::{VaeOutput, reparameterize};
+
+/// A variational autoencoder seen through flat images: a Gaussian encoder `q(z|x)` giving
+/// `(μ, log σ²)` and a decoder giving per-pixel logits of `p(x|z)`, on rows `[batch, c·h·w]`
+/// (an image's values in its `[c, h, w]` order). [`iwae_nll`] and the trainers of every
+/// variational kind use only this, so the dense [`Vae`](crate::Vae) and the convolutional
+/// [`ConvVae`](crate::ConvVae) share one objective.
+pub trait LatentVariableModel {
+    /// x: `[batch, c·h·w]` -> (μ, log σ²): `[batch, latent]` each.
+    fn encode_flat(&self, x: Tensor<2>) -> (Tensor<2>, Tensor<2>);
+
+    /// z: `[batch, latent]` -> logits `[batch, c·h·w]` (before the sigmoid).
+    fn decode_logits_flat(&self, z: Tensor<2>) -> Tensor<2>;
+
+    /// Dimension of the latent code z.
+    fn latent(&self) -> usize;
+
+    /// The training pass on flat images: encode, reparameterise with the caller's standard
+    /// normal noise `eps` `[batch, latent]`, decode. Logits `[batch, c·h·w]`.
+    fn forward_flat(&self, x: Tensor<2>, eps: Tensor<2>) -> VaeOutput {
+        let (mu, log_var) = self.encode_flat(x);
+        let z = reparameterize(mu.clone(), log_var.clone(), eps);
+        let logits = self.decode_logits_flat(z.clone());
+        VaeOutput {
+            logits,
+            mu,
+            log_var,
+            z,
+        }
+    }
+}
 
 /// `0.5 · ln(2π)` (0.5 * (2.0 * PI).ln() in f64), the constant of a unit-variance Gaussian's negative log-density.
 const HALF_LN_2PI: f64 = 0.918_938_533_204_672_7;
@@ -126,7 +159,9 @@ impl ElboTerms {
 /// `gaussian_kl(mu, log_var)`. Their sum over the batch with [`Likelihood::Bernoulli`] is
 /// pytorch/examples' `loss_function` (`BCE + KLD`).
 ///
-/// x: `[batch, input_size]`, output of [`Vae::forward`] on it -> two `[batch]` tensors.
+/// x: `[batch, input_size]`, output of [`Vae::forward`](crate::Vae::forward) (or
+/// [`LatentVariableModel::forward_flat`], [`ConvVaeOutput::flatten`](crate::ConvVaeOutput::flatten))
+/// on it -> two `[batch]` tensors.
 pub fn elbo_terms(x: Tensor<2>, output: &VaeOutput, likelihood: Likelihood) -> ElboTerms {
     ElboTerms {
         reconstruction: likelihood.nll(output.logits.clone(), x),
@@ -173,14 +208,14 @@ pub fn log_mean_exp(log_w: Tensor<2>) -> Tensor<1> {
 /// The importance-weighted bound's negative, `−log (1/K · Σ_k w_k)` per image, with one
 /// sample per tensor of `eps_samples` (standard normal draws, each `[batch, latent]`).
 ///
-/// x: `[batch, input_size]` -> `[batch]`, in nats. With one sample it is `−log w`, the negative
+/// x: `[batch, c·h·w]` -> `[batch]`, in nats. With one sample it is `−log w`, the negative
 /// ELBO's single-sample estimate; it decreases towards `−log p(x)` as K grows (in expectation).
 /// The K samples are decoded in one batch of `K · batch` rows.
 ///
 /// # Panics
 /// When `eps_samples` is empty or a sample is not `[batch, latent]`.
-pub fn iwae_nll(
-    model: &Vae,
+pub fn iwae_nll<M: LatentVariableModel>(
+    model: &M,
     x: Tensor<2>,
     eps_samples: &[Tensor<2>],
     likelihood: Likelihood,
@@ -196,7 +231,7 @@ pub fn iwae_nll(
             "iwae_nll: eps sample {index} is {dims:?}, expected [{batch}, {latent}]"
         );
     }
-    let (mu, log_var) = model.encode(x.clone());
+    let (mu, log_var) = model.encode_flat(x.clone());
     let eps = Tensor::cat(eps_samples.to_vec(), 0);
     let (x, mu, log_var) = (
         x.repeat_dim(0, k),
@@ -204,7 +239,7 @@ pub fn iwae_nll(
         log_var.repeat_dim(0, k),
     );
     let z = reparameterize(mu.clone(), log_var.clone(), eps.clone());
-    let logits = model.decode_logits(z);
+    let logits = model.decode_logits_flat(z);
     let log_w = log_importance_weights(x, mu, log_var, eps, logits, likelihood);
     log_mean_exp(log_w.reshape([k, batch])).neg()
 }

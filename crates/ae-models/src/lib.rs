@@ -83,6 +83,7 @@
 
 mod activation;
 mod conv_autoencoder;
+mod conv_vae;
 mod dense;
 mod elbo;
 mod encoder_classifier;
@@ -98,10 +99,11 @@ pub use activation::Activation;
 pub use conv_autoencoder::{
     CONV_IMAGE_SIZE, ConvAutoencoder, ConvAutoencoderConfig, ConvDecoder, ConvEncoder,
 };
+pub use conv_vae::{ConvVae, ConvVaeConfig, ConvVaeOutput};
 pub use dense::{DenseLayer, DenseLayerConfig, linear_then};
 pub use elbo::{
-    ElboTerms, Likelihood, bernoulli_nll, elbo_terms, gaussian_kl, gaussian_nll, iwae_nll,
-    log_importance_weights, log_mean_exp,
+    ElboTerms, LatentVariableModel, Likelihood, bernoulli_nll, elbo_terms, gaussian_kl,
+    gaussian_nll, iwae_nll, log_importance_weights, log_mean_exp,
 };
 pub use encoder_classifier::{Encoder, EncoderClassifier, EncoderClassifierConfig, EncoderConfig};
 pub use lenet::{LENET_IMAGE_SIZE, LeNet5, LeNet5Config};

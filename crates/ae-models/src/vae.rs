@@ -9,7 +9,7 @@ use burn::nn::{Linear, LinearConfig};
 use burn::tensor::{Device, Tensor, activation};
 
 use crate::vocabulary::flatten_images;
-use crate::{Activation, Reconstruction, Reconstructs, linear_then};
+use crate::{Activation, LatentVariableModel, Reconstruction, Reconstructs, linear_then};
 
 /// Configuration of a [`Vae`]: `input_size -> hidden` (ReLU), then two heads `hidden -> latent`
 /// (μ and log σ²); the decoder `latent -> hidden` (ReLU) `-> input_size` (sigmoid).
@@ -183,5 +183,24 @@ impl Reconstructs for Vae {
         let (mu, _) = self.encode(flat);
         let output = self.decode(mu.clone()).reshape(shape);
         Reconstruction { output, code: mu }
+    }
+}
+
+impl LatentVariableModel for Vae {
+    fn encode_flat(&self, x: Tensor<2>) -> (Tensor<2>, Tensor<2>) {
+        self.encode(x)
+    }
+
+    fn decode_logits_flat(&self, z: Tensor<2>) -> Tensor<2> {
+        self.decode_logits(z)
+    }
+
+    fn latent(&self) -> usize {
+        Vae::latent(self)
+    }
+
+    /// [`Vae::forward`] (which checks the shapes).
+    fn forward_flat(&self, x: Tensor<2>, eps: Tensor<2>) -> VaeOutput {
+        self.forward(x, eps)
     }
 }

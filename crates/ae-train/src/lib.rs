@@ -107,8 +107,8 @@ pub use measure::{
 };
 pub use metrics::{ConfusionMatrix, EpochRecord, TestMetrics};
 pub use model::{
-    Arch, GrowSpec, LayerTiles, ModelKind, ModelSpec, Net, Tiles, Upsample, VaeArch, VaeSpec,
-    active_units, standard_normal,
+    Arch, ConvVaeArch, ConvVaeSpec, GrowSpec, LayerTiles, ModelKind, ModelSpec, Net, Tiles,
+    Upsample, VaeArch, VaeSpec, active_units, standard_normal,
 };
 pub use objective::StepLosses;
 pub use observe::{

@@ -10,6 +10,7 @@
 //! | [`EncoderClassifier`], dense encoder | `0.0`, `0.2`, … (the encoder `nn.Sequential` as child `0`), `classifier.0` (the head) |
 //! | [`EncoderClassifier`], conv encoder | `conv_encoder.{0,2,4}`, `fc_encoder.0`, `classifier.0` |
 //! | [`Vae`] | `fc1`, `fc21`, `fc22`, `fc3`, `fc4` (pytorch/examples' `vae/main.py` class `VAE`) |
+//! | [`ConvVae`] | the [`ConvAutoencoder`]'s encoder names `conv_encoder.{0,2,4}`, `fc_encoder.0`, the heads `fc_mu`, `fc_log_var`, and its decoder names `fc_decoder.0`, `conv_decoder.{0,3,6,9}` |
 //!
 //! The dense names are those of the notebooks' `nn.Sequential` models; the dense classifier is
 //! `nn.Sequential(autoencoder.encoder, nn.Sequential(nn.Linear(code, 10), nn.LogSoftmax(1)))`
@@ -19,7 +20,9 @@
 
 use burn::module::Module;
 
-use crate::{ConvAutoencoder, Encoder, EncoderClassifier, LeNet5, StackedAutoencoder, Vae};
+use crate::{
+    ConvAutoencoder, ConvVae, Encoder, EncoderClassifier, LeNet5, StackedAutoencoder, Vae,
+};
 
 /// A model whose layers have names in the notebooks' PyTorch classes.
 pub trait PytorchNames: Module {
@@ -82,17 +85,31 @@ impl PytorchNames for StackedAutoencoder {
     }
 }
 
+/// The conv decoder: its FC `nn.Sequential(Linear, LeakyReLU)`, then conv, LeakyReLU, Upsample
+/// three times (children 0, 3, 6), last conv 9.
+fn conv_decoder(burn: &str) -> Vec<(String, String)> {
+    vec![
+        pair(format!("{burn}.fc"), "fc_decoder.0"),
+        pair(format!("{burn}.conv1"), "conv_decoder.0"),
+        pair(format!("{burn}.conv2"), "conv_decoder.3"),
+        pair(format!("{burn}.conv3"), "conv_decoder.6"),
+        pair(format!("{burn}.conv4"), "conv_decoder.9"),
+    ]
+}
+
 impl PytorchNames for ConvAutoencoder {
     fn pytorch_names(&self) -> Vec<(String, String)> {
         let mut names = conv_encoder("encoder");
-        // Decoder: FC, then conv, LeakyReLU, Upsample three times (children 0, 3, 6), last conv 9.
-        names.extend([
-            pair("decoder.fc", "fc_decoder.0"),
-            pair("decoder.conv1", "conv_decoder.0"),
-            pair("decoder.conv2", "conv_decoder.3"),
-            pair("decoder.conv3", "conv_decoder.6"),
-            pair("decoder.conv4", "conv_decoder.9"),
-        ]);
+        names.extend(conv_decoder("decoder"));
+        names
+    }
+}
+
+impl PytorchNames for ConvVae {
+    fn pytorch_names(&self) -> Vec<(String, String)> {
+        let mut names = conv_encoder("encoder");
+        names.extend([pair("fc_mu", "fc_mu"), pair("fc_log_var", "fc_log_var")]);
+        names.extend(conv_decoder("decoder"));
         names
     }
 }

@@ -1,12 +1,12 @@
 //! The model being trained, whichever kind it is.
 //!
 //! Each model kind lives in one module — [`stacked`], [`conv_autoencoder`], [`lenet`],
-//! [`classifier`], [`vae`] — that holds everything the learner does with it: the recipe's `[model]`
-//! section for it, its architecture (what checkpoints record to rebuild it), building it, the
-//! stage transitions it allows (growing, a classifier head), its losses and evaluation on a
-//! batch (by default the objectives of [`crate::objective`] and [`crate::eval`]), the weight
-//! pictures it offers and its description in words. Its PyTorch key names live with the model
-//! in `ae_models::pytorch`.
+//! [`classifier`], [`vae`], [`conv_vae`] — that holds everything the learner does with it: the
+//! recipe's `[model]` section for it, its architecture (what checkpoints record to rebuild it),
+//! building it, the stage transitions it allows (growing, a classifier head), its losses and
+//! evaluation on a batch (by default the objectives of [`crate::objective`] and [`crate::eval`]),
+//! the weight pictures it offers and its description in words. Its PyTorch key names live with the
+//! model in `ae_models::pytorch`.
 //!
 //! This file is the registration: the three enums that name every kind ([`ModelSpec`] in a
 //! recipe, [`Arch`] in a checkpoint, [`Net`] in memory) and the three `match`es that dispatch
@@ -16,6 +16,7 @@
 
 mod classifier;
 mod conv_autoencoder;
+mod conv_vae;
 mod kind;
 mod lenet;
 mod pytorch;
@@ -27,13 +28,14 @@ mod vae;
 use std::fmt;
 use std::path::Path;
 
-use ae_models::{ConvAutoencoder, EncoderClassifier, LeNet5, StackedAutoencoder, Vae};
+use ae_models::{ConvAutoencoder, ConvVae, EncoderClassifier, LeNet5, StackedAutoencoder, Vae};
 use burn::module::Module;
 use burn::store::ModuleRecord;
 use serde::{Deserialize, Serialize};
 
 pub use classifier::ClassifierArch;
 pub use conv_autoencoder::{ConvAutoencoderArch, ConvAutoencoderSpec, Upsample};
+pub use conv_vae::{ConvVaeArch, ConvVaeSpec};
 pub use kind::{ArchKind, ModelKind, SpecKind};
 pub use lenet::{LenetArch, LenetSpec};
 pub use seeded::seeded;
@@ -57,6 +59,8 @@ pub enum ModelSpec {
     Lenet(LenetSpec),
     /// Variational autoencoder, pytorch/examples' (`kind = "vae"`).
     Vae(VaeSpec),
+    /// Convolutional variational autoencoder for 32×32 images (`kind = "conv-vae"`).
+    ConvVae(ConvVaeSpec),
 }
 
 /// A model architecture: enough to rebuild a model (then load its weights) from a checkpoint,
@@ -74,6 +78,8 @@ pub enum Arch {
     Classifier(ClassifierArch),
     /// Variational autoencoder.
     Vae(VaeArch),
+    /// Convolutional variational autoencoder on 32×32 images.
+    ConvVae(ConvVaeArch),
 }
 
 /// Any model a stage can train.
@@ -91,6 +97,8 @@ pub enum Net {
     Classifier(EncoderClassifier),
     /// Variational autoencoder.
     Vae(Vae),
+    /// Convolutional variational autoencoder.
+    ConvVae(ConvVae),
 }
 
 /// `each_net!(net, m => expr)`: `expr` with `m` bound to the model inside a [`Net`] (by value,
@@ -105,6 +113,7 @@ macro_rules! each_net {
             $crate::Net::Lenet($m) => $body,
             $crate::Net::Classifier($m) => $body,
             $crate::Net::Vae($m) => $body,
+            $crate::Net::ConvVae($m) => $body,
         }
     };
 }
@@ -120,6 +129,7 @@ macro_rules! each_arch {
             $crate::Arch::Lenet($a) => $body,
             $crate::Arch::Classifier($a) => $body,
             $crate::Arch::Vae($a) => $body,
+            $crate::Arch::ConvVae($a) => $body,
         }
     };
 }
@@ -131,6 +141,7 @@ macro_rules! each_spec {
             ModelSpec::ConvAutoencoder($s) => $body,
             ModelSpec::Lenet($s) => $body,
             ModelSpec::Vae($s) => $body,
+            ModelSpec::ConvVae($s) => $body,
         }
     };
 }
@@ -158,6 +169,11 @@ impl From<EncoderClassifier> for Net {
 impl From<Vae> for Net {
     fn from(m: Vae) -> Net {
         Net::Vae(m)
+    }
+}
+impl From<ConvVae> for Net {
+    fn from(m: ConvVae) -> Net {
+        Net::ConvVae(m)
     }
 }
 

@@ -8,11 +8,17 @@
 //! ε is drawn on the CPU from each batch's own seed (`Batch::seed`), so that training, its
 //! resume and the test loss are pure functions of the run's seed as the rest of a run is.
 //! Reconstructions, codes and pictures use μ (no sampling).
+//!
+//! The objective, the evaluation, the importance-weighted estimate and the decoding of latent
+//! codes are functions of any [`LatentVariableModel`] (images as flat rows), which the
+//! convolutional VAE ([`super::conv_vae`]) shares.
 
 use std::fmt;
 
 use ae_data::{Batch, BatchLoader};
-use ae_models::{Likelihood, Reconstruction, Vae, VaeConfig, gaussian_kl, iwae_nll};
+use ae_models::{
+    LatentVariableModel, Likelihood, Reconstruction, Vae, VaeConfig, gaussian_kl, iwae_nll,
+};
 use burn::tensor::{Device, Tensor, TensorData};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -149,21 +155,115 @@ fn objective(stage: &Stage) -> (Likelihood, f64) {
     )
 }
 
+/// The reconstruction of `images` `[batch, c, h, w]` decoded from μ, code μ.
+pub(super) fn reconstruct_from_mean<M: LatentVariableModel>(
+    model: &M,
+    images: Tensor<4>,
+) -> Reconstruction {
+    let dims = images.dims();
+    let (mu, _) = model.encode_flat(flat(images));
+    let output = decode_images(model, mu.clone(), dims);
+    Reconstruction { output, code: mu }
+}
+
+/// The posterior mean μ of `images` `[batch, c, h, w]`: `[batch, latent]`.
+pub(super) fn posterior_mean<M: LatentVariableModel>(model: &M, images: Tensor<4>) -> Tensor<2> {
+    model.encode_flat(flat(images)).0
+}
+
+/// The images decoded from `z` `[n, latent]` (the sigmoid of the logits), `dims` =
+/// `[n, c, h, w]`.
+fn decode_images<M: LatentVariableModel>(model: &M, z: Tensor<2>, dims: [usize; 4]) -> Tensor<4> {
+    burn::tensor::activation::sigmoid(model.decode_logits_flat(z)).reshape(dims)
+}
+
+/// [`ModelKind::decode_latent`] of a variational model: the pictures of `z` `[n, latent]`,
+/// `[n, c, h, w]`.
+pub(super) fn decode_latent<M: LatentVariableModel>(
+    model: &M,
+    z: Tensor<2>,
+    [c, h, w]: [usize; 3],
+) -> Tensor<4> {
+    let [n, _] = z.dims();
+    decode_images(model, z, [n, c, h, w])
+}
+
+/// The negative ELBO of a training batch of `stage` (reconstruction + β·KL, nats per image),
+/// ε from the batch's seed.
+pub(super) fn elbo_losses<M: LatentVariableModel>(
+    model: &M,
+    batch: &Batch,
+    stage: &Stage,
+) -> Result<StepLosses, TrainError> {
+    if stage.kind != StageKind::Reconstruction {
+        return Err(TrainError::InvalidOption(
+            "a variational autoencoder trains in reconstruction stages only".into(),
+        ));
+    }
+    let (likelihood, beta) = objective(stage);
+    let device = batch.input.device();
+    let eps = standard_normal(batch.seed, batch.len, model.latent(), &device);
+    let out = model.forward_flat(flat(batch.input.clone()), eps);
+    let recon = likelihood.nll(out.logits, flat(batch.clean.clone())).mean();
+    let kl = gaussian_kl(out.mu, out.log_var).mean().mul_scalar(beta);
+    Ok(StepLosses {
+        loss: recon.clone() + kl.clone(),
+        data_loss: recon,
+        penalty: Some(kl),
+        correct: None,
+    })
+}
+
+/// The test metrics of a variational model: the negative ELBO and its two parts in nats per
+/// image (ε from each test batch's seed), and the active latent units.
+pub(super) fn elbo_evaluate<M: LatentVariableModel>(
+    model: &M,
+    stage: &Stage,
+    test: &TestSet<'_>,
+) -> Result<TestMetrics, TrainError> {
+    let (likelihood, beta) = objective(stage);
+    let loader = BatchLoader::new(test.data.clone(), test.batch_size).noise(test.noise);
+    let (mut recon_sums, mut kl_sums, mut mus) = (Vec::new(), Vec::new(), Vec::new());
+    for batch in loader.iter(test.noise_seed, test.device) {
+        let eps = standard_normal(batch.seed, batch.len, model.latent(), test.device);
+        let out = model.forward_flat(flat(batch.input), eps);
+        recon_sums.push(likelihood.nll(out.logits, flat(batch.clean)).sum());
+        kl_sums.push(gaussian_kl(out.mu.clone(), out.log_var).sum());
+        mus.push(out.mu);
+    }
+    let n = test.data.len().max(1) as f64;
+    let recon = read_scalars(recon_sums)?
+        .iter()
+        .map(|&v| f64::from(v))
+        .sum::<f64>()
+        / n;
+    let kl = read_scalars(kl_sums)?
+        .iter()
+        .map(|&v| f64::from(v))
+        .sum::<f64>()
+        / n;
+    let mu = read_f32(Tensor::cat(mus, 0))?;
+    Ok(TestMetrics {
+        loss: recon + beta * kl,
+        recon: Some(recon),
+        kl: Some(kl),
+        active_units: Some(active_units(&mu, model.latent())),
+        samples: test.data.len(),
+        ..TestMetrics::default()
+    })
+}
+
 impl ModelKind for Vae {
     fn reconstruct(&self, images: Tensor<4>) -> Option<Reconstruction> {
-        let dims = images.dims();
-        let (mu, _) = self.encode(flat(images));
-        let output = self.decode(mu.clone()).reshape(dims);
-        Some(Reconstruction { output, code: mu })
+        Some(reconstruct_from_mean(self, images))
     }
 
     fn encode(&self, images: Tensor<4>) -> Tensor<2> {
-        Vae::encode(self, flat(images)).0
+        posterior_mean(self, images)
     }
 
-    fn decode_latent(&self, z: Tensor<2>, [c, h, w]: [usize; 3]) -> Option<Tensor<4>> {
-        let [n, _] = z.dims();
-        Some(self.decode(z).reshape([n, c, h, w]))
+    fn decode_latent(&self, z: Tensor<2>, image: [usize; 3]) -> Option<Tensor<4>> {
+        Some(decode_latent(self, z, image))
     }
 
     fn weight_tiles(&self, image: [usize; 3]) -> Result<Vec<LayerTiles>, TrainError> {
@@ -179,56 +279,11 @@ impl ModelKind for Vae {
     }
 
     fn losses(&self, batch: &Batch, stage: &Stage) -> Result<StepLosses, TrainError> {
-        if stage.kind != StageKind::Reconstruction {
-            return Err(TrainError::InvalidOption(
-                "a variational autoencoder trains in reconstruction stages only".into(),
-            ));
-        }
-        let (likelihood, beta) = objective(stage);
-        let device = batch.input.device();
-        let eps = standard_normal(batch.seed, batch.len, self.latent(), &device);
-        let out = self.forward(flat(batch.input.clone()), eps);
-        let recon = likelihood.nll(out.logits, flat(batch.clean.clone())).mean();
-        let kl = gaussian_kl(out.mu, out.log_var).mean().mul_scalar(beta);
-        Ok(StepLosses {
-            loss: recon.clone() + kl.clone(),
-            data_loss: recon,
-            penalty: Some(kl),
-            correct: None,
-        })
+        elbo_losses(self, batch, stage)
     }
 
     fn evaluate(&self, stage: &Stage, test: &TestSet<'_>) -> Result<TestMetrics, TrainError> {
-        let (likelihood, beta) = objective(stage);
-        let loader = BatchLoader::new(test.data.clone(), test.batch_size).noise(test.noise);
-        let (mut recon_sums, mut kl_sums, mut mus) = (Vec::new(), Vec::new(), Vec::new());
-        for batch in loader.iter(test.noise_seed, test.device) {
-            let eps = standard_normal(batch.seed, batch.len, self.latent(), test.device);
-            let out = self.forward(flat(batch.input), eps);
-            recon_sums.push(likelihood.nll(out.logits, flat(batch.clean)).sum());
-            kl_sums.push(gaussian_kl(out.mu.clone(), out.log_var).sum());
-            mus.push(out.mu);
-        }
-        let n = test.data.len().max(1) as f64;
-        let recon = read_scalars(recon_sums)?
-            .iter()
-            .map(|&v| f64::from(v))
-            .sum::<f64>()
-            / n;
-        let kl = read_scalars(kl_sums)?
-            .iter()
-            .map(|&v| f64::from(v))
-            .sum::<f64>()
-            / n;
-        let mu = read_f32(Tensor::cat(mus, 0))?;
-        Ok(TestMetrics {
-            loss: recon + beta * kl,
-            recon: Some(recon),
-            kl: Some(kl),
-            active_units: Some(active_units(&mu, self.latent())),
-            samples: test.data.len(),
-            ..TestMetrics::default()
-        })
+        elbo_evaluate(self, stage, test)
     }
 
     fn negative_log_likelihood(
@@ -237,38 +292,54 @@ impl ModelKind for Vae {
         test: &TestSet<'_>,
         samples: usize,
     ) -> Result<Option<f64>, TrainError> {
-        let (likelihood, _) = objective(stage);
-        iw_estimate(self, likelihood, test, samples).map(Some)
+        iw_negative_log_likelihood(self, stage, test, samples, IW_ROWS)
     }
 }
 
-/// Rows decoded at once by the importance-weighted estimate (K samples × images per chunk).
+/// Rows the dense VAE decodes at once in the importance-weighted estimate (K samples × images
+/// per chunk).
 const IW_ROWS: usize = 20_000;
 
+/// [`ModelKind::negative_log_likelihood`] of a variational model: the importance-weighted
+/// estimate with the stage's likelihood, decoding at most `max_rows` rows at once.
+pub(super) fn iw_negative_log_likelihood<M: LatentVariableModel>(
+    model: &M,
+    stage: &Stage,
+    test: &TestSet<'_>,
+    samples: usize,
+    max_rows: usize,
+) -> Result<Option<f64>, TrainError> {
+    let (likelihood, _) = objective(stage);
+    iw_estimate(model, likelihood, test, samples, max_rows).map(Some)
+}
+
 /// The importance-weighted estimate of −log p(x) on `test`, nats per image: for each image,
-/// K = `samples` draws of ε from the image's batch seed.
-fn iw_estimate(
-    vae: &Vae,
+/// K = `samples` draws of ε from the image's batch seed. Images go `max_rows / K` at a time
+/// (at least 1, at most the test batch size); as the batches' seeds follow from that size, a
+/// kind's `max_rows` is part of its results (keep it fixed).
+fn iw_estimate<M: LatentVariableModel>(
+    model: &M,
     likelihood: Likelihood,
     test: &TestSet<'_>,
     samples: usize,
+    max_rows: usize,
 ) -> Result<f64, TrainError> {
     if samples == 0 {
         return Err(TrainError::InvalidOption(
             "--samples 0: the importance-weighted estimate needs at least 1 sample".into(),
         ));
     }
-    let rows = (IW_ROWS / samples).clamp(1, test.batch_size.max(1));
+    let rows = (max_rows / samples).clamp(1, test.batch_size.max(1));
     let loader = BatchLoader::new(test.data.clone(), rows).noise(test.noise);
     let mut sums = Vec::new();
     for batch in loader.iter(test.noise_seed, test.device) {
         let eps: Vec<Tensor<2>> = (0..samples as u64)
             .map(|k| {
                 let seed = ae_data::derive_seed(batch.seed, &[k]);
-                standard_normal(seed, batch.len, vae.latent(), test.device)
+                standard_normal(seed, batch.len, model.latent(), test.device)
             })
             .collect();
-        sums.push(iwae_nll(vae, flat(batch.clean), &eps, likelihood).sum());
+        sums.push(iwae_nll(model, flat(batch.clean), &eps, likelihood).sum());
     }
     let total: f64 = read_scalars(sums)?.iter().map(|&v| f64::from(v)).sum();
     Ok(total / test.data.len().max(1) as f64)
