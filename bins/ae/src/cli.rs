@@ -163,6 +163,10 @@ pub struct TrainArgs {
     /// instead of one scale per grid, as the notebooks draw them.
     #[arg(long)]
     pub scale_each: bool,
+    /// For a variational autoencoder: samples per image of the importance-weighted estimate
+    /// of the test set's −log p(x) at the end of the run (default 100; 0 skips it).
+    #[arg(long, value_name = "K")]
+    pub samples: Option<usize>,
     /// Write no TensorBoard logs (by default the run folder's tensorboard/ holds the scalars,
     /// pictures and recipe for `tensorboard --logdir runs`).
     #[arg(long)]
@@ -196,6 +200,7 @@ impl TrainArgs {
             quiet: false,
             scale_each: false,
             no_tensorboard: false,
+            samples: None,
             init: None,
             interrupt_after_steps: None,
             data: DataArgs {

@@ -40,6 +40,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
     options.interrupt = interrupt_on_signals();
     options.interrupt_after_steps = args.interrupt_after_steps;
     options.init = args.init.clone();
+    options.iw_samples = args.samples;
 
     let summary = match (&args.resume, &args.recipe) {
         (Some(run_dir), None) => {

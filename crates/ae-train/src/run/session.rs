@@ -55,6 +55,8 @@ pub(super) struct Session {
     /// A generative model's importance-weighted −log p(x) on the test set at the end of the
     /// run: samples per image and nats per image.
     pub iw_nll: Option<(usize, f64)>,
+    /// Samples per image of that estimate (0: none).
+    pub iw_samples: usize,
 }
 
 impl Session {
@@ -86,6 +88,7 @@ impl Session {
             history: Vec::new(),
             best: None,
             iw_nll: None,
+            iw_samples: options.iw_samples.unwrap_or(DEFAULT_IW_SAMPLES),
         }
     }
 
@@ -227,8 +230,13 @@ impl Session {
         Ok(())
     }
 
-    /// The last model's importance-weighted −log p(x) on the test set, for a generative model.
+    /// The last model's importance-weighted −log p(x) on the test set, for a generative model
+    /// (none when the run asks for 0 samples).
     fn likelihood_estimate(&self, net: &Net) -> Result<Option<(usize, f64)>, TrainError> {
+        let samples = self.iw_samples;
+        if samples == 0 {
+            return Ok(None);
+        }
         let last = self.plan.len() - 1;
         let spec = &self.recipe.stages[last];
         let test = TestSet {
@@ -238,10 +246,8 @@ impl Session {
             noise_seed: self.seed(&[TAG_TEST_NOISE, last as u64]),
             device: &self.plain,
         };
-        let estimate = net
-            .valid()
-            .negative_log_likelihood(spec, &test, DEFAULT_IW_SAMPLES)?;
-        Ok(estimate.map(|nll| (DEFAULT_IW_SAMPLES, nll)))
+        let estimate = net.valid().negative_log_likelihood(spec, &test, samples)?;
+        Ok(estimate.map(|nll| (samples, nll)))
     }
 
     /// The previous stage's model turned into this stage's.
