@@ -175,20 +175,26 @@ impl ArchKind for ConvAutoencoderArch {
     }
 
     fn forward_flops_per_sample(&self) -> u64 {
-        self.encoder_flops_per_sample()
-            + dense(self.code_size, 2048)
-            + conv(128, 128, 3, 4)
-            + conv(128, 64, 3, 8)
-            + conv(64, 64, 3, 16)
-            + conv(64, self.in_channels, 3, 32)
+        self.encoder_flops_per_sample() + conv_decoder_flops(self.code_size, self.in_channels)
     }
 
     fn encoder_flops_per_sample(&self) -> u64 {
-        conv(self.in_channels, 64, 3, 16)
-            + conv(64, 128, 3, 8)
-            + conv(128, 128, 3, 4)
-            + dense(2048, self.code_size)
+        conv_encoder_flops(self.in_channels, self.code_size)
     }
+}
+
+/// FLOPs per sample of the conv encoder (three convolutions, then the FC layer to `code`).
+pub(super) fn conv_encoder_flops(in_channels: usize, code: usize) -> u64 {
+    conv(in_channels, 64, 3, 16) + conv(64, 128, 3, 8) + conv(128, 128, 3, 4) + dense(2048, code)
+}
+
+/// FLOPs per sample of the conv decoder (the FC layer from `code`, then four convolutions).
+pub(super) fn conv_decoder_flops(code: usize, out_channels: usize) -> u64 {
+    dense(code, 2048)
+        + conv(128, 128, 3, 4)
+        + conv(128, 64, 3, 8)
+        + conv(64, 64, 3, 16)
+        + conv(64, out_channels, 3, 32)
 }
 
 /// The conv encoder's first convolution `[64, c, 3, 3]` as its 64 kernels (RGB for 3 input

@@ -12,8 +12,8 @@ use ae_models::{ConvVae, ConvVaeConfig, Reconstruction};
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
-use super::conv_autoencoder::conv1_tiles;
-use super::kind::{conv_flops as conv, dense_flops as dense, needs_32x32};
+use super::conv_autoencoder::{conv_decoder_flops, conv_encoder_flops, conv1_tiles};
+use super::kind::{dense_flops as dense, needs_32x32};
 use super::vae::{
     decode_latent, elbo_evaluate, elbo_losses, iw_negative_log_likelihood, posterior_mean,
     reconstruct_from_mean,
@@ -143,20 +143,11 @@ impl ArchKind for ConvVaeArch {
     }
 
     fn forward_flops_per_sample(&self) -> u64 {
-        self.encoder_flops_per_sample()
-            + dense(self.latent, 2048)
-            + conv(128, 128, 3, 4)
-            + conv(128, 64, 3, 8)
-            + conv(64, 64, 3, 16)
-            + conv(64, self.in_channels, 3, 32)
+        self.encoder_flops_per_sample() + conv_decoder_flops(self.latent, self.in_channels)
     }
 
     fn encoder_flops_per_sample(&self) -> u64 {
-        conv(self.in_channels, 64, 3, 16)
-            + conv(64, 128, 3, 8)
-            + conv(128, 128, 3, 4)
-            + dense(2048, self.hidden)
-            + 2 * dense(self.hidden, self.latent)
+        conv_encoder_flops(self.in_channels, self.hidden) + 2 * dense(self.hidden, self.latent)
     }
 }
 
