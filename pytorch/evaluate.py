@@ -108,7 +108,8 @@ def main():
         model, meta = nm.from_export(args.weights), nm.metadata(args.weights)
     resize = args.resize or json.loads(meta.get("resize", '"keep"'))
     x, y = images(args.data, "t10k", resize)
-    result = evaluate_vae(model, x, seed=args.seed) if isinstance(model, nm.VAE) else evaluate(model, x, y)
+    vae = isinstance(model, (nm.VAE, nm.ConvVAE))
+    result = evaluate_vae(model, x, seed=args.seed) if vae else evaluate(model, x, y)
     print(json.dumps({"weights": args.weights, "resize": resize, **result}))
 
 

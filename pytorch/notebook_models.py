@@ -18,6 +18,8 @@ State-dict keys (each with .weight and .bias):
   ConvAutoencoder       conv_encoder.{0,2,4}, fc_encoder.0, fc_decoder.0, conv_decoder.{0,3,6,9}
   ConvClassifier        conv_encoder.{0,2,4}, fc_encoder.0, classifier.0
   VAE                   fc1, fc21, fc22, fc3, fc4 (pytorch/examples' vae/main.py)
+  ConvVAE               conv_encoder.{0,2,4}, fc_encoder.0, fc_mu, fc_log_var, fc_decoder.0,
+                        conv_decoder.{0,3,6,9} (the conv autoencoder's layers, VAE heads)
 """
 import json
 
@@ -164,6 +166,39 @@ class VAE(nn.Module):
         return self.decode(z), mu, logvar
 
 
+class ConvVAE(nn.Module):
+    """ae's convolutional VAE (the conv autoencoder notebook's encoder and decoder with
+    pytorch/examples' VAE heads): [b, ch, 32, 32] -> (reconstruction [b, ch·32·32] in (0, 1),
+    mu, logvar [b, latent]), the same outputs as VAE, so that vae_loss applies."""
+
+    def __init__(self, ch=1, hidden=256, latent=32, negative_slope=0.1):
+        super().__init__()
+        ae = ConvAutoencoder(ch, hidden, negative_slope)
+        self.ch = ch
+        self.input_size = ch * 32 * 32
+        self.conv_encoder, self.fc_encoder = ae.conv_encoder, ae.fc_encoder
+        self.fc_mu = nn.Linear(hidden, latent)
+        self.fc_log_var = nn.Linear(hidden, latent)
+        lr = lambda: nn.LeakyReLU(negative_slope)
+        up = lambda: nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False)
+        self.fc_decoder = nn.Sequential(nn.Linear(latent, 128 * 4 * 4), lr())
+        # The autoencoder's decoder without its last activation: logits out.
+        self.conv_decoder = nn.Sequential(*list(ae.conv_decoder.children())[:-1])
+
+    def encode(self, x):
+        h = self.fc_encoder(self.conv_encoder(x.view(-1, self.ch, 32, 32)).flatten(1))
+        return self.fc_mu(h), self.fc_log_var(h)
+
+    def decode(self, z):
+        h = self.fc_decoder(z).view(z.size(0), 128, 4, 4)
+        return torch.sigmoid(self.conv_decoder(h)).flatten(1)
+
+    def forward(self, x):
+        mu, logvar = self.encode(x)
+        z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
+        return self.decode(z), mu, logvar
+
+
 def vae_loss(recon_x, x, mu, logvar):
     """pytorch/examples' loss_function: BCE summed over the pixels plus the closed-form KL,
     summed over the batch; returns (BCE, KLD) so that callers can report both."""
@@ -195,6 +230,8 @@ def from_arch(arch):
         return classifier(from_arch(encoder), arch["num_classes"])
     if kind == "vae":
         return VAE(arch["input_size"], arch["hidden"], arch["latent"])
+    if kind == "conv-vae":
+        return ConvVAE(arch["in_channels"], arch["hidden"], arch["latent"], arch["negative_slope"])
     raise ValueError(f"unknown architecture kind {kind!r}")
 
 
