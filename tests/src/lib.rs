@@ -326,3 +326,23 @@ pub fn idx_labels(labels: &[u8]) -> Vec<u8> {
     out.extend_from_slice(labels);
     out
 }
+
+/// Writes a grey 28 × 28 PNG: a white vertical stroke (a "1") on black; returns its pixels.
+pub fn write_stroke_png(path: &Path) -> Vec<u8> {
+    let mut pixels = vec![0u8; 28 * 28];
+    for y in 5..23 {
+        for x in 13..16 {
+            pixels[y * 28 + x] = 255;
+        }
+    }
+    let file = std::fs::File::create(path).expect("create PNG");
+    let mut encoder = png::Encoder::new(std::io::BufWriter::new(file), 28, 28);
+    encoder.set_color(png::ColorType::Grayscale);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder
+        .write_header()
+        .expect("PNG header")
+        .write_image_data(&pixels)
+        .expect("PNG data");
+    pixels
+}

@@ -1,28 +1,7 @@
 //! `ae embed`, `ae robustness`, `ae predict` and `ae reconstruct` as a user runs them on a
 //! small stacked-mnist run, and their one-line errors.
 
-use std::path::Path;
-
-use ae_e2e::{Scratch, assert_clean_failure, read_json};
-
-/// Writes a grey 28 × 28 PNG: a white vertical stroke (a "1") on black.
-fn write_stroke_png(path: &Path) {
-    let mut pixels = vec![0u8; 28 * 28];
-    for y in 5..23 {
-        for x in 13..16 {
-            pixels[y * 28 + x] = 255;
-        }
-    }
-    let file = std::fs::File::create(path).unwrap();
-    let mut encoder = png::Encoder::new(std::io::BufWriter::new(file), 28, 28);
-    encoder.set_color(png::ColorType::Grayscale);
-    encoder.set_depth(png::BitDepth::Eight);
-    encoder
-        .write_header()
-        .unwrap()
-        .write_image_data(&pixels)
-        .unwrap();
-}
+use ae_e2e::{Scratch, assert_clean_failure, read_json, write_stroke_png};
 
 #[test]
 fn the_analysis_commands_work_on_a_trained_run_and_fail_in_one_line() {

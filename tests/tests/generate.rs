@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use ae_e2e::{Scratch, assert_clean_failure, models_dir, read_json};
+use ae_e2e::{Scratch, assert_clean_failure, models_dir, read_json, write_stroke_png};
 
 /// Pixels between tiles and around a grid; 28 × 28 pictures are drawn twice their size.
 const GAP: usize = 2;
@@ -60,26 +60,6 @@ impl Picture {
 /// The largest difference of two tiles' grey levels.
 fn max_difference(a: &[u8], b: &[u8]) -> u8 {
     a.iter().zip(b).map(|(x, y)| x.abs_diff(*y)).max().unwrap()
-}
-
-/// Writes a grey 28 × 28 PNG: a white vertical stroke (a "1") on black; returns its pixels.
-fn write_stroke_png(path: &Path) -> Vec<u8> {
-    let mut pixels = vec![0u8; 28 * 28];
-    for y in 5..23 {
-        for x in 13..16 {
-            pixels[y * 28 + x] = 255;
-        }
-    }
-    let file = std::fs::File::create(path).unwrap();
-    let mut encoder = png::Encoder::new(std::io::BufWriter::new(file), 28, 28);
-    encoder.set_color(png::ColorType::Grayscale);
-    encoder.set_depth(png::BitDepth::Eight);
-    encoder
-        .write_header()
-        .unwrap()
-        .write_image_data(&pixels)
-        .unwrap();
-    pixels
 }
 
 /// Runs a generating command, checks it printed one line, the picture's path, and returns it.
