@@ -27,6 +27,7 @@ mod batch;
 mod cache;
 pub mod catalog;
 pub mod cifar;
+mod custom;
 mod dataset_id;
 mod digest;
 mod download;
@@ -45,14 +46,13 @@ mod seed;
 
 pub use batch::{Batch, BatchLoader, ImageBatcher, ImageItem};
 pub use catalog::DatasetName;
+pub use custom::{CustomData, CustomOptions, Split};
 pub use dataset_id::DatasetId;
 pub use digest::{md5_hex, sha256_hex};
 pub use download::write_atomic;
 pub use error::DataError;
 pub use export::{write_image_folder, write_npz};
-pub use folder::{
-    CustomData, CustomOptions, FolderScan, Split, load_image_folder, scan_image_folder,
-};
+pub use folder::{FolderScan, load_image_folder, scan_image_folder};
 pub use images::{ImageSet, Images, MAX_CLASSES, NUM_CLASSES, Pixel, Prepared};
 pub use locate::{
     CustomSource, DataFile, DataLocator, DataSource, Dataset, Probe, bundled_assets_dir,

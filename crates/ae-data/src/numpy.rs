@@ -3,7 +3,7 @@
 //! * `.npz` with `x_train`, `y_train`, `x_test`, `y_test` (as Keras' `mnist.npz`): the split is
 //!   given. Without `y_train` and `y_test` the images are unlabelled.
 //! * `.npz` with `images` (and optionally `labels`): the split is made here, seeded and
-//!   stratified, exactly as for a folder of pictures ([`crate::folder::Split::Seeded`]).
+//!   stratified, exactly as for a folder of pictures ([`crate::Split::Seeded`]).
 //! * `.npy`: one array of images, unlabelled, split here.
 //!
 //! Either `.npz` may also hold `class_names`, a 1-D string array (`U` or `S`), one name per
@@ -25,8 +25,8 @@ use std::path::{Path, PathBuf};
 
 use npyz::{DType, Endianness, NpyFile, NpyHeader, TypeChar, TypeStr};
 
+use crate::custom::{CustomData, CustomOptions, Plan, Split, check_test_fraction, seeded_plan};
 use crate::error::DataError;
-use crate::folder::{CustomData, CustomOptions, Plan, Split, seeded_plan};
 use crate::images::{ImageSet, MAX_CLASSES};
 
 /// The largest `.npy` header read (NumPy itself refuses headers over 10,000 bytes by default).
@@ -704,7 +704,7 @@ pub fn load_arrays(path: &Path, options: &CustomOptions) -> Result<CustomData, D
             path.display()
         )));
     }
-    crate::folder::check_test_fraction(options.test_fraction)?;
+    check_test_fraction(options.test_fraction)?;
     let shape = options.shape;
     let image_len: usize = shape.iter().product();
     let mut archive = Archive::open(path)?;

@@ -1,9 +1,10 @@
 //! Reading any [`DatasetId`]: a built-in dataset through [`load_dataset`], a folder of pictures
 //! or a NumPy file through their readers, brought to the shape the recipe asks for.
 
+use crate::custom::{CustomOptions, Split};
 use crate::dataset_id::DatasetId;
 use crate::error::DataError;
-use crate::folder::{CustomOptions, Split, load_image_folder};
+use crate::folder::load_image_folder;
 use crate::locate::{CustomSource, DataLocator, DataSource, Dataset, load_dataset};
 use crate::numpy::load_arrays;
 
