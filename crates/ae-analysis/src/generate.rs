@@ -17,9 +17,6 @@
 use std::path::{Path, PathBuf};
 
 use burn::tensor::Device;
-use rand::SeedableRng;
-use rand::rngs::StdRng;
-use rand_distr::{Distribution, StandardNormal};
 use serde::Serialize;
 
 use crate::images::PictureOptions;
@@ -27,7 +24,7 @@ use crate::predict::inputs;
 use ae_report::grids::{grid_shape, image_grid_size, save_image_rows};
 use ae_report::refresh_report;
 use ae_train::{DataChoice, ModelChoice, TrainError, TrainedModel};
-use ae_train::{create_dir, write_json};
+use ae_train::{create_dir, standard_normal_draws, write_json};
 
 /// Most pictures `ae sample` draws (a 32 × 32 grid).
 pub const MAX_SAMPLES: usize = 1024;
@@ -573,14 +570,6 @@ pub fn normal_quantile(p: f64) -> f64 {
     } else {
         -tail((-2.0 * (1.0 - p).ln()).sqrt())
     }
-}
-
-/// `count` draws of N(0, 1) from `StdRng::seed_from_u64(seed)`, in order (row-major codes).
-pub fn standard_normal_draws(seed: u64, count: usize) -> Vec<f32> {
-    let mut rng = StdRng::seed_from_u64(seed);
-    (0..count)
-        .map(|_| StandardNormal.sample(&mut rng))
-        .collect()
 }
 
 /// `name value`: at least `min`, at most `max`.

@@ -31,8 +31,7 @@ pub use generate::{
     Endpoint, GenerateTarget, GeneratedModel, InterpolateOptions, InterpolateReport,
     MANIFOLD_QUANTILES, MAX_GRID, MAX_SAMPLES, MAX_STEPS, MAX_TRAVERSE_DIMS, ManifoldOptions,
     ManifoldReport, SampleOptions, SampleReport, TraverseOptions, TraverseReport, interpolate,
-    linspace, manifold, normal_quantile, parse_dims, sample, sample_grid_size,
-    standard_normal_draws, traverse,
+    linspace, manifold, normal_quantile, parse_dims, sample, sample_grid_size, traverse,
 };
 pub use images::{PictureOptions, image_input, read_image, to_dataset_pixels, write_png};
 pub use knn::{knn_accuracy, knn_predict, nearest_neighbours, squared_distance};

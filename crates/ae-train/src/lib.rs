@@ -108,7 +108,7 @@ pub use measure::{
 pub use metrics::{ConfusionMatrix, EpochRecord, TestMetrics};
 pub use model::{
     Arch, ConvVaeArch, ConvVaeSpec, GrowSpec, LayerTiles, ModelKind, ModelSpec, Net, Tiles,
-    Upsample, VaeArch, VaeSpec, active_units, standard_normal,
+    Upsample, VaeArch, VaeSpec, active_units, standard_normal, standard_normal_draws,
 };
 pub use objective::StepLosses;
 pub use observe::{

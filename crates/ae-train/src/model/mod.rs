@@ -43,7 +43,9 @@ pub use stacked::{GrowSpec, StackedArch, StackedSpec};
 pub use tiles::{
     LayerTiles, Tiles, conv_kernels, dense_columns, dense_rows, first_kernel_channels,
 };
-pub use vae::{ACTIVE_UNIT_VARIANCE, VaeArch, VaeSpec, active_units, standard_normal};
+pub use vae::{
+    ACTIVE_UNIT_VARIANCE, VaeArch, VaeSpec, active_units, standard_normal, standard_normal_draws,
+};
 
 use crate::error::TrainError;
 

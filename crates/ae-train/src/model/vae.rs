@@ -132,12 +132,18 @@ impl ArchKind for VaeArch {
     }
 }
 
-/// ε for a batch of `rows`: standard normal `[rows, latent]` from `seed`.
-pub fn standard_normal(seed: u64, rows: usize, latent: usize, device: &Device) -> Tensor<2> {
+/// `count` draws of N(0, 1) from `StdRng::seed_from_u64(seed)`, in order (row-major codes).
+pub fn standard_normal_draws(seed: u64, count: usize) -> Vec<f32> {
     let mut rng = StdRng::seed_from_u64(seed);
-    let values: Vec<f32> = (0..rows * latent)
+    (0..count)
         .map(|_| StandardNormal.sample(&mut rng))
-        .collect();
+        .collect()
+}
+
+/// ε for a batch of `rows`: standard normal `[rows, latent]` from `seed`
+/// ([`standard_normal_draws`] as a tensor).
+pub fn standard_normal(seed: u64, rows: usize, latent: usize, device: &Device) -> Tensor<2> {
+    let values = standard_normal_draws(seed, rows * latent);
     Tensor::from_data(TensorData::new(values, [rows, latent]), device)
 }
 
