@@ -379,6 +379,22 @@ mod tests {
     }
 
     #[test]
+    fn draws_are_a_function_of_the_seed() {
+        let a = standard_normal_draws(0, 4000);
+        assert_eq!(a, standard_normal_draws(0, 4000));
+        assert_ne!(a, standard_normal_draws(1, 4000));
+        // A prefix of more draws is the fewer draws.
+        assert_eq!(&standard_normal_draws(0, 5000)[..4000], a.as_slice());
+        let mean = a.iter().map(|&v| f64::from(v)).sum::<f64>() / 4000.0;
+        let var = a
+            .iter()
+            .map(|&v| (f64::from(v) - mean).powi(2))
+            .sum::<f64>()
+            / 3999.0;
+        assert!(mean.abs() < 0.08 && (var - 1.0).abs() < 0.1, "{mean} {var}");
+    }
+
+    #[test]
     fn epsilon_is_a_function_of_the_seed() {
         let device = Device::flex();
         let a: Vec<f32> = standard_normal(7, 4, 3, &device)
