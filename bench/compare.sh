@@ -6,13 +6,22 @@
 #   STEPS=50 bash bench/compare.sh models/lenet-mnist.toml
 #   FEATURES=ndarray bash bench/compare.sh       # another backend (rebuilds the binary with it)
 #   CONV_LIMIT=60000 bash bench/compare.sh       # time the conv AE's epoch on all 60,000 images
+#   AE=/path/to/ae bash bench/compare.sh         # time that binary (no build)
 # PyTorch is timed live when TORCH_PYTHON (default: ~/.cache/torch-venv/bin/python) imports
 # torch; otherwise the stored figures of bench/pytorch-reference.tsv are used, and the output
 # says so: those come from another day, so only the live ratios are measurements.
 # Columns: median training step (fixed batch, after warm-up), its GFLOP/s and share of the
 # best matrix product in the process (the roof), PyTorch's median step, their ratio (below 1:
-# faster than PyTorch), then one epoch per 100 training images. Last, the user and system CPU
+# faster than PyTorch), then one epoch per 100 training images. Then the user and system CPU
 # time of the `ae` runs: system time is page faults and thread switches.
+# Last, whole epochs of the default job (stacked-mnist, 3 stages × 10 epochs), REPEATS times
+# (default 2), each repeat `ae bench` + `ae train` + bench/torch_epochs.py one after another:
+# per stage the median training-loop time per epoch (ae: the run's metrics.json `seconds`,
+# batching, shuffling, loss read-back and progress included, evaluation excluded; PyTorch: the
+# notebook's DataLoader loop with `loss.item()` every step, EPOCH_LOADER=index for slicing a
+# permutation instead), each against its steps' sum (steps per epoch × median step), and the
+# test pass of each epoch (ae: `ae bench`'s eval_s; PyTorch: its `no_grad` pass); then the
+# whole training loop (all 30 epochs) of each repeat and their ratio. EPOCHS=0 skips it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 steps=${STEPS:-30}
@@ -27,7 +36,10 @@ live=0
 if [ -x "$torch_python" ] && "$torch_python" -c "import torch" 2>/dev/null; then
   live=1
 fi
-cargo build --release -q ${FEATURES:+--features "$FEATURES"}
+ae=${AE:-./target/release/ae}
+if [ -z "${AE:-}" ]; then
+  cargo build --release -q ${FEATURES:+--features "$FEATURES"}
+fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 TIMEFORMAT="%U %S"
@@ -43,7 +55,7 @@ for recipe in "$@"; do
   if [ $first -eq 0 ]; then echo "," >> "$work/ae.json"; echo "," >> "$work/torch.json"; fi
   first=0
   echo "ae    $name (${args[*]})" >&2
-  { time ./target/release/ae bench "$recipe" "${args[@]}" --json 2>/dev/null \
+  { time "$ae" bench "$recipe" "${args[@]}" --json 2>/dev/null \
       | sed '1d;$d' >> "$work/ae.json"; } 2>> "$work/cpu"
   if [ $live -eq 1 ]; then
     echo "torch $name" >&2
@@ -98,4 +110,66 @@ for line in open(f"{work}/cpu"):
     user, system = user + float(u), system + float(s)
 if user > 0:
     print(f"ae CPU time: user {user:.1f} s, system {system:.1f} s ({100 * system / user:.1f}% of user)")
+PY
+[ "${EPOCHS:-1}" = "0" ] && exit 0
+repeats=${REPEATS:-2}
+loader=${EPOCH_LOADER:-dataloader}
+for r in $(seq 1 "$repeats"); do
+  echo "epochs, repeat $r/$repeats: ae bench, ae train, torch epochs (stacked-mnist)" >&2
+  "$ae" bench models/stacked-mnist.toml --steps "$steps" --json 2>/dev/null \
+    > "$work/ae-bench-$r.json"
+  "$ae" train models/stacked-mnist.toml --quiet --out "$work/runs-$r" \
+    > "$work/ae-train-$r.log" 2>&1
+  cp "$work"/runs-"$r"/stacked-mnist-*/metrics.json "$work/ae-epochs-$r.json"
+  if [ $live -eq 1 ]; then
+    "$torch_python" bench/torch_epochs.py --loader "$loader" --steps "$steps" \
+      > "$work/torch-epochs-$r.json" 2>/dev/null
+  fi
+done
+python3 - "$work" "$repeats" "$live" "$loader" <<'PY'
+import json, os, statistics, sys
+work, repeats, live, loader = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1", sys.argv[4]
+med = statistics.median
+runs = []
+for r in range(1, repeats + 1):
+    bench = json.load(open(f"{work}/ae-bench-{r}.json"))
+    epochs = json.load(open(f"{work}/ae-epochs-{r}.json"))["epochs"]
+    torch = json.load(open(f"{work}/torch-epochs-{r}.json")) if live else None
+    stages = []
+    for i, b in enumerate(bench):
+        secs = [e["seconds"] for e in epochs if e["stage"] == i + 1]
+        steps = max(e["steps"] for e in epochs if e["stage"] == i + 1)
+        st = dict(name=b["stage"], loop=med(secs), total=sum(secs), sum=steps * b["step_median_s"],
+                  eval=b["eval_s"])
+        if torch:
+            t = torch[i]
+            st.update(t_loop=med(t["train_loop_s"]), t_total=sum(t["train_loop_s"]),
+                      t_sum=t["steps_per_epoch"] * t["step_median_s"], t_eval=med(t["eval_s"]))
+        stages.append(st)
+    runs.append(stages)
+print()
+print(f"stacked-mnist, whole epochs: median over {repeats} repeat(s) of each stage's median epoch"
+      + (f"; PyTorch loader: {loader}" if live else "; PyTorch not timed live"))
+hdr = (f"{'stage':34} {'ae loop s':>9} {'ae steps':>8} {'ae/steps':>8} {'torch loop':>10} "
+       f"{'torch steps':>11} {'t/steps':>7} {'loop ratio':>10} {'ae eval ms':>10} "
+       f"{'torch eval':>10} {'eval ratio':>10}")
+print(hdr)
+print("-" * len(hdr))
+for i, st in enumerate(runs[0]):
+    v = lambda k: med([run[i][k] for run in runs])  # noqa: E731
+    line = f"{st['name'][:34]:34} {v('loop'):>9.3f} {v('sum'):>8.3f} {v('loop') / v('sum'):>8.2f}"
+    if live:
+        line += (f" {v('t_loop'):>10.3f} {v('t_sum'):>11.3f} {v('t_loop') / v('t_sum'):>7.2f}"
+                 f" {v('loop') / v('t_loop'):>10.2f} {v('eval') * 1e3:>10.1f}"
+                 f" {v('t_eval') * 1e3:>10.1f} {v('eval') / v('t_eval'):>10.2f}")
+    else:
+        line += f" {'-':>10} {'-':>11} {'-':>7} {'-':>10} {v('eval') * 1e3:>10.1f} {'-':>10} {'-':>10}"
+    print(line)
+for r, stages in enumerate(runs, 1):
+    ae_total = sum(s["total"] for s in stages)
+    line = f"whole training loop, repeat {r}: ae {ae_total:.2f} s"
+    if live:
+        t_total = sum(s["t_total"] for s in stages)
+        line += f", PyTorch {t_total:.2f} s, ratio {ae_total / t_total:.2f}"
+    print(line)
 PY

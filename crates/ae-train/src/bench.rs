@@ -1,17 +1,20 @@
-//! Timing training steps and one epoch per stage of a recipe (`ae bench`).
+//! Timing training steps, one epoch and one evaluation pass per stage of a recipe (`ae bench`).
 
 use std::time::Instant;
 
 use ae_data::{BatchLoader, DataLocator};
+use burn::module::Module;
 use burn::optim::GradientsParams;
 use burn::tensor::{Device, Distribution, Tensor};
 use serde::{Deserialize, Serialize};
 
 use crate::error::TrainError;
+use crate::measure::TestSet;
 use crate::model::{ModelKind, Net};
 use crate::optim::build_optimizer;
+use crate::readback::read_scalars;
 use crate::recipe::Recipe;
-use crate::run::{TAG_INIT, load_data};
+use crate::run::{CHECK_EVERY, TAG_INIT, TAG_TEST_NOISE, load_data};
 use crate::run_folder::backend_name;
 
 /// How to benchmark.
@@ -57,10 +60,18 @@ pub struct BenchRow {
     pub step_median_s: f64,
     pub step_min_s: f64,
     pub step_max_s: f64,
-    /// One epoch over the training images, batching and noise included.
+    /// One epoch over the training images, batching, noise and the loss read-back included.
     pub epoch_s: f64,
     /// Training images per second over that epoch.
     pub samples_per_s: f64,
+    /// One evaluation pass over the test set as each epoch of a run makes it (the stage's
+    /// metrics, `eval_batch_size` images a batch, on the device without autodiff): the median
+    /// of [`EVAL_PASSES`] passes after one untimed pass.
+    #[serde(default)]
+    pub eval_s: f64,
+    /// Test images of that pass.
+    #[serde(default)]
+    pub test_samples: usize,
     /// Loading and preparing the dataset (once per recipe).
     pub data_load_s: f64,
     /// Floating-point operations of one training step (3 × the forward pass's multiply-adds
@@ -79,6 +90,9 @@ pub struct BenchRow {
     /// elsewhere).
     pub peak_rss_bytes: Option<u64>,
 }
+
+/// Timed evaluation passes per stage (the median is reported).
+pub const EVAL_PASSES: usize = 5;
 
 /// GFLOP/s of the fastest of six 1024×1024×1024 f32 matrix products on `device`.
 fn matmul_gflops(device: &Device) -> Result<f64, TrainError> {
@@ -176,14 +190,41 @@ pub fn bench(recipe: &Recipe, options: &BenchOptions) -> Result<Vec<BenchRow>, T
             0.5 * (times[times.len() / 2 - 1] + times[times.len() / 2])
         };
 
+        // The run's loop: the losses read back every CHECK_EVERY steps and at the end.
         let started = Instant::now();
+        let mut window = Vec::with_capacity(CHECK_EVERY);
         for batch in loader.iter(seed.wrapping_add(1), &ad) {
             let losses = net.losses(&batch, spec)?;
+            window.push(losses.data_loss.clone().inner());
             let grads = GradientsParams::from_grads(losses.loss.backward(), &net);
             net = optim.step(lr, net, grads);
+            if window.len() >= CHECK_EVERY {
+                read_scalars(std::mem::take(&mut window))?;
+            }
         }
+        read_scalars(window)?;
         sync("epoch")?;
         let epoch_s = started.elapsed().as_secs_f64();
+
+        let plain = ad.clone().without_autodiff();
+        let valid = net.valid();
+        let test = TestSet {
+            data: &data.test,
+            batch_size: recipe.eval_batch_size,
+            noise: spec.noise,
+            noise_seed: ae_data::derive_seed(recipe.seed, &[TAG_TEST_NOISE, s as u64]),
+            device: &plain,
+        };
+        let mut evals = Vec::with_capacity(EVAL_PASSES);
+        for i in 0..=EVAL_PASSES {
+            let started = Instant::now();
+            valid.evaluate(spec, &test)?;
+            if i > 0 {
+                evals.push(started.elapsed().as_secs_f64());
+            }
+        }
+        evals.sort_by(f64::total_cmp);
+        let eval_s = evals[evals.len() / 2];
         let step_flops = 3 * stage_plan.arch.forward_flops_per_sample() * batch_size as u64;
         rows.push(BenchRow {
             recipe: recipe.name.clone(),
@@ -195,6 +236,8 @@ pub fn bench(recipe: &Recipe, options: &BenchOptions) -> Result<Vec<BenchRow>, T
             step_max_s: times[times.len() - 1],
             epoch_s,
             samples_per_s: data.train.len() as f64 / epoch_s.max(f64::MIN_POSITIVE),
+            eval_s,
+            test_samples: data.test.len(),
             data_load_s,
             step_flops,
             step_gflops: step_flops as f64 / median / 1e9,

@@ -633,6 +633,7 @@ fn bench_times_every_stage() {
                 && row.step_median_s <= row.step_max_s
         );
         assert!(row.epoch_s > 0.0 && row.samples_per_s > 0.0);
+        assert!(row.eval_s > 0.0 && row.test_samples > 0);
     }
     assert_eq!(rows[1].stage, "ae-256");
 }
