@@ -9,6 +9,8 @@ static QUIET: AtomicBool = AtomicBool::new(false);
 
 /// Replaces Rust's panic message with a one-line report. A panic is a bug in ae or in a
 /// library (user mistakes are errors, not panics); the message still says where it happened.
+/// A GPU backend's launch or memory limit (a batch too large for the device) is no bug: it is
+/// reported as what to change, with exit code 1.
 pub fn install_panic_hook() {
     panic::set_hook(Box::new(|info| {
         if QUIET.load(Ordering::SeqCst) {
@@ -19,6 +21,11 @@ pub fn install_panic_hook() {
         if text.starts_with("failed printing to stdout") && text.contains("Broken pipe") {
             std::process::exit(141);
         }
+        // Not a bug but the device's limit: say what to change, exit as any error does (1).
+        if let Some(line) = backend_limit_line(&text) {
+            eprintln!("error: {line}");
+            std::process::exit(1);
+        }
         let location = info
             .location()
             .map(|l| format!(" ({}:{})", l.file(), l.line()))
@@ -28,6 +35,38 @@ pub fn install_panic_hook() {
             one_line(&payload_text(info.payload()))
         );
     }));
+}
+
+/// How the GPU runtimes (cubecl, wgpu) word a launch beyond the device's limits or its memory.
+const BACKEND_LIMITS: [&str; 6] = [
+    "Cube count too big",
+    "Cube dim too big",
+    "Shared memory too big",
+    "SharedMemoryTooBig",
+    "OutOfMemory",
+    "out of memory",
+];
+
+/// The one line for a panic that is a device limit, not a bug: what was refused and what to
+/// change. `None` for any other panic.
+fn backend_limit_line(text: &str) -> Option<String> {
+    let text = one_line(text);
+    let start = BACKEND_LIMITS.iter().filter_map(|m| text.find(m)).min()?;
+    // The limit and its figures, e.g. "Cube count too big (256000, 4, 1)".
+    let rest = &text[start..];
+    let end = match (rest.find('('), rest.find(')')) {
+        (Some(open), Some(close)) if open < close && close < 80 => close + 1,
+        _ => {
+            // At most 80 characters (on a character boundary), up to the next `;`.
+            let cap = rest.char_indices().nth(80).map_or(rest.len(), |(i, _)| i);
+            rest.find(';').unwrap_or(rest.len()).min(cap)
+        }
+    };
+    let what = rest[..end].trim_end_matches([' ', ':', '.']);
+    Some(format!(
+        "the compute device cannot run a step this large ({what}). Use a smaller batch_size \
+         (in a copy of the recipe: `batch_size = ...`), or --device flex"
+    ))
 }
 
 /// Runs `f`, turning a panic into `Err(message)` without printing anything.
@@ -115,6 +154,21 @@ mod tests {
         assert_eq!(error_line(&err), "x.toml: cannot read recipe: no such file");
         let err = anyhow::anyhow!("inner").context("outer");
         assert_eq!(error_line(&err), "outer: inner");
+    }
+
+    #[test]
+    fn device_limits_are_one_line_that_says_what_to_change() {
+        let panic = "Failed to launch: internal failure: ...\nmatmul_naive: Unable to launch matmul because a required feature is unavailable: Cube count too big (256000, 4, 1)\n";
+        assert_eq!(
+            backend_limit_line(panic).as_deref(),
+            Some(
+                "the compute device cannot run a step this large (Cube count too big (256000, 4, 1)). \
+                 Use a smaller batch_size (in a copy of the recipe: `batch_size = ...`), or --device flex"
+            )
+        );
+        let oom = backend_limit_line("Allocation failed: OutOfMemory; requested 4 GB").expect("oom");
+        assert!(oom.contains("(OutOfMemory)") && oom.contains("smaller batch_size"), "{oom}");
+        assert_eq!(backend_limit_line("index out of bounds: the len is 3"), None);
     }
 
     #[test]

@@ -109,6 +109,9 @@ pub use encoder_classifier::{Encoder, EncoderClassifier, EncoderClassifierConfig
 pub use lenet::{LENET_IMAGE_SIZE, LeNet5, LeNet5Config};
 pub use sparsity::{KL_ACTIVATION_CLAMP, kl_sparsity_penalty, l1_penalty};
 pub use stacked::{DenseStack, StackedAutoencoder, StackedAutoencoderConfig};
-pub use upsample::{UpsampleImplementation, Upsampling, upsample_2x};
+pub use upsample::{
+    MAX_GPU_MATMUL_ROWS, MAX_WORKGROUPS_PER_DIMENSION, UpsampleImplementation, Upsampling,
+    matmul_in_row_blocks, matmul_in_row_chunks, upsample_2x,
+};
 pub use vae::{Vae, VaeConfig, VaeOutput, reparameterize};
 pub use vocabulary::{Classifies, Reconstruction, Reconstructs};

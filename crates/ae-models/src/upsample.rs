@@ -63,13 +63,13 @@ impl UpsampleImplementation {
     ///
     /// Measured on flex (`cargo run --release -p ae-train --example upsample_timing`, batch
     /// 200, the decoder's three upsamplings, forward + backward, 2 cores): bilinear 246 ms
-    /// Burn / 176 ms portable, with `align_corners` 217 / 185 ms, nearest 45 / 87 ms. Bilinear
-    /// stays on Burn's kernel all the same, so that the recipes trained before the modes
-    /// existed give bit-identical results.
+    /// Burn / 176 ms portable, with `align_corners` 217 / 185 ms, nearest 45 / 87 ms. So only
+    /// nearest uses Burn's kernel on flex (bilinear did until issue 21; the two agree within
+    /// 1e-5, which moved the conv recipes' results in their last digits only).
     pub fn for_device(device: &Device, mode: Upsampling) -> UpsampleImplementation {
         let on_flex = device.clone().without_autodiff() == Device::flex();
         match mode {
-            Upsampling::Bilinear | Upsampling::Nearest if on_flex => UpsampleImplementation::Burn,
+            Upsampling::Nearest if on_flex => UpsampleImplementation::Burn,
             _ => UpsampleImplementation::Portable,
         }
     }
@@ -124,16 +124,75 @@ fn bilinear_portable(input: Tensor<4>, align_corners: bool) -> Tensor<4> {
     let device = input.device();
     let matrix = |n| interpolation_matrix_transposed(n, align_corners, &device);
     // Rows: [batch*channels*height, width] · A_wᵀ [width, 2*width].
-    let rows = input
-        .reshape([batch * channels * height, width])
-        .matmul(matrix(width))
-        .reshape([batch, channels, height, 2 * width]);
+    let rows = matmul_in_row_chunks(
+        input.reshape([batch * channels * height, width]),
+        matrix(width),
+    )
+    .reshape([batch, channels, height, 2 * width]);
     // Columns: move height last, [batch*channels*2w, height] · A_hᵀ [height, 2*height].
-    rows.swap_dims(2, 3)
-        .reshape([batch * channels * 2 * width, height])
-        .matmul(matrix(height))
+    let columns = rows
+        .swap_dims(2, 3)
+        .reshape([batch * channels * 2 * width, height]);
+    matmul_in_row_chunks(columns, matrix(height))
         .reshape([batch, channels, 2 * width, 2 * height])
         .swap_dims(2, 3)
+}
+
+/// Most workgroups one GPU launch may have along a dimension: WebGPU's default and Vulkan's
+/// guaranteed `maxComputeWorkgroupsPerDimension`, which cubek's matmuls check their launch
+/// against (real GPUs report the same 65,535).
+pub const MAX_WORKGROUPS_PER_DIMENSION: usize = 65_535;
+
+/// Rows of the left operand one workgroup of cubek's naive matmul covers: its workgroups are
+/// `plane size × 8` units, one output row per unit along x, so a launch covers at most
+/// `65,535 × plane size` rows. 4 is the smallest subgroup size a Vulkan or Metal adapter
+/// reports (lavapipe and cubecl's default for adapters that report none: 8; NVIDIA 32).
+const MIN_MATMUL_ROWS_PER_WORKGROUP: usize = 4;
+
+/// The most rows a 2-D matmul's left operand may have on a GPU backend: 262,140. Larger
+/// products are split into row blocks by [`matmul_in_row_chunks`].
+pub const MAX_GPU_MATMUL_ROWS: usize = MAX_WORKGROUPS_PER_DIMENSION * MIN_MATMUL_ROWS_PER_WORKGROUP;
+
+/// `lhs · rhs`, on a GPU backend as products of at most [`MAX_GPU_MATMUL_ROWS`] rows of `lhs`
+/// concatenated (autodiff sees the slices and the concatenation, so gradients flow as through
+/// one product). Without it the decoder's last upsampling at the recipes' batch of 2000
+/// (`[2000·64·16, 16] · [16, 32]`, 2,048,000 rows) needs 256,000 workgroups along x on lavapipe
+/// (plane size 8), and wgpu refuses the launch ("Cube count too big (256000, 4, 1)"). On the CPU
+/// backends (flex, ndarray), which have no such limit, it is one product, as before.
+pub fn matmul_in_row_chunks(lhs: Tensor<2>, rhs: Tensor<2>) -> Tensor<2> {
+    if on_cpu_backend(&lhs.device()) {
+        return lhs.matmul(rhs);
+    }
+    matmul_in_row_blocks(lhs, rhs, MAX_GPU_MATMUL_ROWS)
+}
+
+/// `lhs · rhs` as products of blocks of at most `max_rows` rows of `lhs`, concatenated (one
+/// product when `lhs` has no more rows than that), on any backend.
+///
+/// # Panics
+/// When `max_rows` is 0.
+pub fn matmul_in_row_blocks(lhs: Tensor<2>, rhs: Tensor<2>, max_rows: usize) -> Tensor<2> {
+    assert!(max_rows > 0, "matmul_in_row_blocks: max_rows must be positive");
+    let [rows, _] = lhs.dims();
+    if rows <= max_rows {
+        return lhs.matmul(rhs);
+    }
+    let parts = (0..rows)
+        .step_by(max_rows)
+        .map(|start| {
+            let length = max_rows.min(rows - start);
+            lhs.clone().narrow(0, start, length).matmul(rhs.clone())
+        })
+        .collect();
+    Tensor::cat(parts, 0)
+}
+
+/// Whether `device` (with or without autodiff) is one of Burn's CPU backends.
+fn on_cpu_backend(device: &Device) -> bool {
+    let device = device.clone().without_autodiff();
+    // ndarray is compiled in only where asked for (a feature of the binary, the tests), so it
+    // is recognised by Burn's description of the device ("Device<NdArray(Cpu)>").
+    device == Device::flex() || format!("{device:?}").to_lowercase().contains("ndarray")
 }
 
 /// `A_nᵀ` for ×2 linear interpolation of `n` samples, shape `[n, 2n]`: column `o` holds the

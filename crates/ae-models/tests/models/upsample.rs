@@ -1,4 +1,7 @@
-use ae_models::{UpsampleImplementation, Upsampling, upsample_2x};
+use ae_models::{
+    MAX_GPU_MATMUL_ROWS, MAX_WORKGROUPS_PER_DIMENSION, UpsampleImplementation, Upsampling,
+    matmul_in_row_blocks, matmul_in_row_chunks, upsample_2x,
+};
 use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::common::{assert_close, device, ndarray, seeded_tensor, seeded_values, values};
@@ -244,7 +247,7 @@ fn upsample_implementation_for_device_picks_burn_only_on_flex_where_it_is_faster
     use UpsampleImplementation::{Burn, Portable};
     use Upsampling::{Bilinear, BilinearAlignCorners, Nearest};
     for device in [Device::flex(), Device::flex().autodiff()] {
-        assert_eq!(UpsampleImplementation::for_device(&device, Bilinear), Burn);
+        assert_eq!(UpsampleImplementation::for_device(&device, Bilinear), Portable);
         assert_eq!(UpsampleImplementation::for_device(&device, Nearest), Burn);
         let align = UpsampleImplementation::for_device(&device, BilinearAlignCorners);
         assert_eq!(align, Portable);
@@ -272,4 +275,45 @@ fn upsampling_modes_and_implementations_serialise_in_kebab_case() {
         serde_json::from_str::<UpsampleImplementation>("\"portable\"").unwrap(),
         UpsampleImplementation::Portable
     );
+}
+
+/// A product split into row blocks (what the portable upsampling does on GPU backends, whose
+/// launches have at most 65,535 workgroups per dimension) gives the one product's values and
+/// both operands' gradients, for blocks that divide the rows and blocks that do not.
+#[test]
+fn a_matmul_in_row_blocks_gives_the_products_values_and_gradients() {
+    assert_eq!(MAX_GPU_MATMUL_ROWS, MAX_WORKGROUPS_PER_DIMENSION * 4);
+    for (backend, device) in backends() {
+        let device = device.autodiff();
+        let lhs_values = seeded_tensor([37, 16], 11, -1.0, 1.0, &device);
+        let rhs_values = seeded_tensor([16, 32], 12, -1.0, 1.0, &device);
+        let weight = seeded_tensor([37, 32], 13, -1.0, 1.0, &device);
+        let run = |max_rows: Option<usize>| {
+            let lhs = lhs_values.clone().require_grad();
+            let rhs = rhs_values.clone().require_grad();
+            let out = match max_rows {
+                Some(rows) => matmul_in_row_blocks(lhs.clone(), rhs.clone(), rows),
+                None => lhs.clone().matmul(rhs.clone()),
+            };
+            assert_eq!(out.dims(), [37, 32]);
+            let grads = (out.clone() * weight.clone()).sum().backward();
+            let lhs_grad = values(lhs.grad(&grads).expect("lhs gradient"));
+            let rhs_grad = values(rhs.grad(&grads).expect("rhs gradient"));
+            (values(out), lhs_grad, rhs_grad)
+        };
+        let (want, want_lhs, want_rhs) = run(None);
+        assert!(want_rhs.iter().any(|v| v.abs() > 0.5), "trivial gradient");
+        for rows in [1, 5, 36, 37, 100] {
+            let (got, got_lhs, got_rhs) = run(Some(rows));
+            let what = format!("blocks of {rows} rows on {backend}");
+            let f64s = |v: &[f32]| v.iter().map(|&x| f64::from(x)).collect::<Vec<_>>();
+            assert_close(&got, &f64s(&want), 1e-5, &format!("{what}: values"));
+            assert_close(&got_lhs, &f64s(&want_lhs), 1e-5, &format!("{what}: lhs gradient"));
+            assert_close(&got_rhs, &f64s(&want_rhs), 1e-5, &format!("{what}: rhs gradient"));
+        }
+        // On a CPU backend the chunked product is the plain one, bit for bit.
+        let plain = values(lhs_values.clone().matmul(rhs_values.clone()));
+        let chunked = values(matmul_in_row_chunks(lhs_values.clone(), rhs_values.clone()));
+        assert_eq!(plain, chunked, "{backend}");
+    }
 }
