@@ -1,6 +1,8 @@
-//! One feature set for Burn: every workspace crate that builds on Burn, built or tested alone
-//! (`cargo build -p X`, `cargo test -p X`), resolves the third-party crates under it with the
-//! same features as `cargo test --workspace` does, so none of them recompiles Burn. Checked with
+//! Two feature sets for Burn, one per command of the README: every workspace crate that builds
+//! on Burn, built alone (`cargo build -p X`), resolves the third-party crates under it as the
+//! binary's build (`cargo run --release`) does, and tested alone (`cargo test -p X`) as `cargo
+//! test --workspace` does, so that none of them recompiles Burn once those two are built. The
+//! binary's set has no ndarray backend (the tests turn it on as a dev-dependency). Checked with
 //! `cargo tree`, offline (the test build has fetched every crate).
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -58,15 +60,17 @@ fn features(args: &[&str]) -> BTreeMap<String, BTreeSet<String>> {
 
 #[test]
 fn every_crate_on_burn_resolves_the_workspace_features() {
-    let workspace = features(&["--workspace", "-e", "features"]);
+    let tests = features(&["--workspace", "-e", "features"]);
+    let binary = features(&["-p", "ae", "-e", "features,normal,build"]);
     let mut differing: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for krate in ON_BURN {
-        // Its tests (with dev-dependencies), and its build alone.
-        for edges in ["features", "features,normal,build"] {
+        // Its tests (with dev-dependencies) against the workspace's tests, and its build alone
+        // against the binary's.
+        for (edges, set) in [("features", &tests), ("features,normal,build", &binary)] {
             for (package, feats) in features(&["-p", krate, "-e", edges]) {
-                let wanted = workspace.get(&package).cloned().unwrap_or_default();
+                let wanted = set.get(&package).cloned().unwrap_or_default();
                 if feats != wanted {
-                    differing.insert(package, wanted);
+                    differing.insert(format!("{package} ({edges})"), wanted);
                 }
             }
         }
@@ -74,6 +78,7 @@ fn every_crate_on_burn_resolves_the_workspace_features() {
     let lines: Vec<String> = differing
         .iter()
         .map(|(package, feats)| {
+            let (package, edges) = package.split_once(" (").unwrap_or((package, ""));
             let (name, version) = package.split_once(' ').unwrap_or((package, ""));
             let default = feats.contains("default");
             let list: Vec<String> = feats
@@ -81,8 +86,9 @@ fn every_crate_on_burn_resolves_the_workspace_features() {
                 .filter(|f| *f != "default")
                 .map(|f| format!("{f:?}"))
                 .collect();
+            let set = if edges.starts_with("features)") { "tests" } else { "binary" };
             format!(
-                "{name} = {{ version = \"{}\", default-features = {default}, features = [{}] }}",
+                "{name} = {{ version = \"{}\", default-features = {default}, features = [{}] }}  # the {set}' set",
                 version.trim_start_matches('v'),
                 list.join(", ")
             )
@@ -90,7 +96,23 @@ fn every_crate_on_burn_resolves_the_workspace_features() {
         .collect();
     assert!(
         lines.is_empty(),
-        "these crates resolve other features in some build; add them to crates/ae-feature-set/Cargo.toml:\n{}",
+        "these crates resolve other features in some build; add them to crates/ae-feature-set/Cargo.toml \
+         (the binary's set under [dependencies], the tests' under [dev-dependencies]):\n{}",
         lines.join("\n")
+    );
+}
+
+/// The binary's first build (`cargo run --release`) compiles no ndarray backend: it was the
+/// longest crate of a cold build.
+#[test]
+fn the_binary_builds_without_the_ndarray_backend() {
+    let binary = features(&["-p", "ae", "-e", "features,normal,build"]);
+    let ndarray: Vec<&String> = binary.keys().filter(|p| p.starts_with("burn-ndarray ")).collect();
+    assert!(ndarray.is_empty(), "`cargo build -p ae` resolves {ndarray:?}");
+    assert!(binary.keys().any(|p| p.starts_with("burn-flex ") || p.starts_with("burn ")));
+    let tests = features(&["--workspace", "-e", "features"]);
+    assert!(
+        tests.keys().any(|p| p.starts_with("burn-ndarray ")),
+        "the tests compare with ndarray, so `cargo test --workspace` must build it"
     );
 }

@@ -41,12 +41,7 @@ impl Backend {
     pub fn open(self) -> Result<Device> {
         match self {
             Backend::Flex => Ok(Device::flex()),
-            Backend::Ndarray => {
-                #[allow(deprecated)]
-                // Burn marks ndarray deprecated; it is still a working CPU backend.
-                let device = Device::ndarray();
-                Ok(device)
-            }
+            Backend::Ndarray => open_ndarray(),
             Backend::Wgpu => open_wgpu(),
         }
     }
@@ -81,5 +76,20 @@ fn open_wgpu() -> Result<Device> {
 fn open_wgpu() -> Result<Device> {
     anyhow::bail!(
         "this ae was built without wgpu support; rebuild it with `cargo build --release --features wgpu`, or use --device flex (the CPU backend)"
+    )
+}
+
+#[cfg(feature = "ndarray")]
+fn open_ndarray() -> Result<Device> {
+    #[allow(deprecated)]
+    // Burn marks ndarray deprecated; it is still a working CPU backend.
+    let device = Device::ndarray();
+    Ok(device)
+}
+
+#[cfg(not(feature = "ndarray"))]
+fn open_ndarray() -> Result<Device> {
+    anyhow::bail!(
+        "this ae was built without the ndarray backend; rebuild it with `cargo build --release --features ndarray`, or use --device flex (the CPU backend)"
     )
 }

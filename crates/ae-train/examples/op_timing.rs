@@ -1,22 +1,29 @@
 //! Times the single operations a dense autoencoder's training step is made of, on Burn alone
 //! (no ae code in the loop): the minimal reproduction behind the README's performance notes.
+//! With `conv`, the convolutions of LeNet-5 and of the conv autoencoder instead, each layer's
+//! forward pass and both gradients at the recipes' batch sizes (or `--batch N`).
 //!
-//!     cargo run --release -p ae-train --example op_timing [-- ndarray]
+//!     cargo run --release -p ae-train --example op_timing [-- ndarray] [conv [--batch N]]
 //!
-//! Prints the median of 50 runs after 5 warm-up runs, and GFLOP/s where the op is a matmul.
+//! Prints the median of 50 runs after 5 warm-up runs (convolutions: 5 after 1), GFLOP/s and,
+//! for convolutions, the share of the 1024³ product's rate measured in the same process.
 
 use std::time::Instant;
 
 use burn::tensor::activation::{sigmoid, tanh};
 use burn::tensor::{Device, Distribution, Tensor};
 
-fn median_ms(device: &Device, mut f: impl FnMut()) -> f64 {
+fn median_ms(device: &Device, f: impl FnMut()) -> f64 {
+    median_ms_of(device, 5, 50, f)
+}
+
+fn median_ms_of(device: &Device, warmup: usize, runs: usize, mut f: impl FnMut()) -> f64 {
     let mut times = Vec::new();
-    for i in 0..55 {
+    for i in 0..warmup + runs {
         let started = Instant::now();
         f();
         device.sync().expect("sync");
-        if i >= 5 {
+        if i >= warmup {
             times.push(started.elapsed().as_secs_f64() * 1e3);
         }
     }
@@ -36,11 +43,24 @@ fn main() {
     if std::env::var_os("AE_GLIBC_DEFAULTS").is_none() {
         ae_runtime::keep_freed_memory();
     }
-    let device = match std::env::args().nth(1).as_deref() {
-        #[allow(deprecated)] // The user asked for the ndarray backend; Burn marks it deprecated.
-        Some("ndarray") => Device::ndarray(),
-        _ => Device::flex(),
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let device = if args.iter().any(|a| a == "ndarray") {
+        ndarray_device()
+    } else {
+        Device::flex()
     };
+    if args.iter().any(|a| a == "conv") {
+        let batch = args
+            .iter()
+            .position(|a| a == "--batch")
+            .and_then(|i| args.get(i + 1))
+            .map(|b| {
+                b.parse::<usize>()
+                    .expect("--batch N: a positive whole number")
+            });
+        conv_ops(&device, batch);
+        return;
+    }
     let (b, i, h) = (100usize, 784usize, 400usize);
     let mm = 2.0 * (b * i * h) as f64;
     let x = Tensor::<2>::random([b, i], Distribution::Default, &device);
@@ -112,4 +132,202 @@ fn main() {
         t,
         Some(2.0 * (n * n * n) as f64),
     );
+}
+
+/// One convolution layer of a recipe: `[batch, c_in, side, side]` through `c_out` filters.
+struct ConvLayer {
+    name: &'static str,
+    batch: usize,
+    c_in: usize,
+    c_out: usize,
+    side: usize,
+    kernel: usize,
+    stride: usize,
+    padding: usize,
+}
+
+const CONV_LAYERS: [ConvLayer; 9] = [
+    ConvLayer {
+        name: "LeNet conv1 1->6 5x5, 32x32",
+        batch: 100,
+        c_in: 1,
+        c_out: 6,
+        side: 32,
+        kernel: 5,
+        stride: 1,
+        padding: 0,
+    },
+    ConvLayer {
+        name: "LeNet conv2 6->16 5x5, 14x14",
+        batch: 100,
+        c_in: 6,
+        c_out: 16,
+        side: 14,
+        kernel: 5,
+        stride: 1,
+        padding: 0,
+    },
+    ConvLayer {
+        name: "conv AE enc1 1->64 /2, 32x32",
+        batch: 2000,
+        c_in: 1,
+        c_out: 64,
+        side: 32,
+        kernel: 3,
+        stride: 2,
+        padding: 1,
+    },
+    ConvLayer {
+        name: "conv AE enc2 64->128 /2, 16x16",
+        batch: 2000,
+        c_in: 64,
+        c_out: 128,
+        side: 16,
+        kernel: 3,
+        stride: 2,
+        padding: 1,
+    },
+    ConvLayer {
+        name: "conv AE enc3 128->256 /2, 8x8",
+        batch: 2000,
+        c_in: 128,
+        c_out: 256,
+        side: 8,
+        kernel: 3,
+        stride: 2,
+        padding: 1,
+    },
+    ConvLayer {
+        name: "conv AE dec1 256->128, 4x4",
+        batch: 2000,
+        c_in: 256,
+        c_out: 128,
+        side: 4,
+        kernel: 3,
+        stride: 1,
+        padding: 1,
+    },
+    ConvLayer {
+        name: "conv AE dec2 128->64, 8x8",
+        batch: 2000,
+        c_in: 128,
+        c_out: 64,
+        side: 8,
+        kernel: 3,
+        stride: 1,
+        padding: 1,
+    },
+    ConvLayer {
+        name: "conv AE dec3 64->64, 16x16",
+        batch: 2000,
+        c_in: 64,
+        c_out: 64,
+        side: 16,
+        kernel: 3,
+        stride: 1,
+        padding: 1,
+    },
+    ConvLayer {
+        name: "conv AE dec4 64->1, 32x32",
+        batch: 2000,
+        c_in: 64,
+        c_out: 1,
+        side: 32,
+        kernel: 3,
+        stride: 1,
+        padding: 1,
+    },
+];
+
+/// Forward, input gradient and weight gradient of every layer of [`CONV_LAYERS`].
+fn conv_ops(device: &Device, batch: Option<usize>) {
+    use burn::tensor::module::{conv2d, conv2d_weight_backward};
+    use burn::tensor::ops::ConvOptions;
+
+    let n = 1024usize;
+    let a = Tensor::<2>::random([n, n], Distribution::Default, device);
+    let roof_ms = median_ms_of(device, 3, 15, || drop(a.clone().matmul(a.clone())));
+    let roof = 2.0 * (n * n * n) as f64 / roof_ms / 1e6;
+    println!("roof: 1024^3 f32 product {roof:.1} GFLOP/s");
+    println!(
+        "{:<34} {:>6} {:>10} {:>8} {:>5}",
+        "layer · op", "batch", "ms", "GFLOP/s", "roof"
+    );
+    let mut total = (0.0, 0.0);
+    for layer in &CONV_LAYERS {
+        let batch = batch.unwrap_or(layer.batch);
+        let x = Tensor::<4>::random(
+            [batch, layer.c_in, layer.side, layer.side],
+            Distribution::Default,
+            device,
+        );
+        let w = Tensor::<4>::random(
+            [layer.c_out, layer.c_in, layer.kernel, layer.kernel],
+            Distribution::Default,
+            device,
+        );
+        let b = Tensor::<1>::random([layer.c_out], Distribution::Default, device);
+        let options = ConvOptions::new([layer.stride; 2], [layer.padding; 2], [1, 1], 1);
+        let y = conv2d(x.clone(), w.clone(), Some(b.clone()), options.clone());
+        let [_, _, out_h, out_w] = y.dims();
+        let g = Tensor::<4>::random(y.dims(), Distribution::Default, device);
+        let macs =
+            (batch * layer.c_out * out_h * out_w * layer.c_in * layer.kernel * layer.kernel) as f64;
+
+        let forward = median_ms_of(device, 1, 5, || {
+            drop(conv2d(
+                x.clone(),
+                w.clone(),
+                Some(b.clone()),
+                options.clone(),
+            ))
+        });
+        let weight_grad = median_ms_of(device, 1, 5, || {
+            drop(conv2d_weight_backward(
+                x.clone(),
+                w.clone(),
+                g.clone(),
+                options.clone(),
+            ))
+        });
+        // The input gradient through autodiff (Burn exposes no conv2d_x_backward): forward,
+        // <y, g>, backward with only x requiring a gradient, less the forward and the product.
+        let ad = device.clone().autodiff();
+        let (xa, wa, ba, ga) = (
+            Tensor::<4>::from_data(x.to_data(), &ad).require_grad(),
+            Tensor::<4>::from_data(w.to_data(), &ad),
+            Tensor::<1>::from_data(b.to_data(), &ad),
+            Tensor::<4>::from_data(g.to_data(), &ad),
+        );
+        let with_backward = median_ms_of(device, 1, 5, || {
+            let y = conv2d(xa.clone(), wa.clone(), Some(ba.clone()), options.clone());
+            drop((y * ga.clone()).sum().backward());
+        });
+        let product = median_ms_of(device, 1, 5, || drop((y.clone() * g.clone()).sum()));
+        let input_grad = (with_backward - forward - product).max(1e-6);
+        for (op, ms) in [
+            ("forward", forward),
+            ("input grad", input_grad),
+            ("weight grad", weight_grad),
+        ] {
+            let gflops = 2.0 * macs / ms / 1e6;
+            println!(
+                "{:<34} {batch:>6} {ms:>10.2} {gflops:>8.1} {:>4.0}%",
+                format!("{} · {op}", layer.name),
+                100.0 * gflops / roof
+            );
+            total.0 += ms;
+            total.1 += 2.0 * macs;
+        }
+    }
+    println!(
+        "all convolutions: {:.1} ms, {:.1} GFLOP/s",
+        total.0,
+        total.1 / total.0 / 1e6
+    );
+}
+
+#[allow(deprecated)] // The user asked for the ndarray backend; Burn marks it deprecated.
+fn ndarray_device() -> Device {
+    Device::ndarray()
 }

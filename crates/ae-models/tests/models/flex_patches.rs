@@ -18,45 +18,62 @@ fn assert_all_close(actual: &[f32], expected: &[f32], tolerance: f32, what: &str
     }
 }
 
-/// The weight gradient of conv2d(x, w) weighted by fixed output weights, on `device`.
-fn conv_weight_grad(
+/// conv2d(x, w, b) and its weight, input and bias gradients, weighted by fixed output
+/// weights, on `device`: (output, weight gradient, input gradient, bias gradient).
+fn conv_values_and_grads(
     device: &Device,
     x_shape: [usize; 4],
     w_shape: [usize; 4],
     options: &ConvOptions<2>,
-) -> (Vec<f32>, Vec<f32>) {
+) -> [Vec<f32>; 4] {
     let ad = device.clone().autodiff();
     let x = seeded_tensor(x_shape, 1, -1.0, 1.0, &ad).require_grad();
     let w = seeded_tensor(w_shape, 2, -0.5, 0.5, &ad).require_grad();
-    let out = conv2d(x.clone(), w.clone(), None, options.clone());
+    let b = seeded_tensor([w_shape[0]], 4, -0.5, 0.5, &ad).require_grad();
+    let out = conv2d(x.clone(), w.clone(), Some(b.clone()), options.clone());
     let out_weights = seeded_tensor(out.dims(), 3, -1.0, 1.0, &ad);
-    let grads = (out * out_weights).sum().backward();
-    (
+    let grads = (out.clone() * out_weights).sum().backward();
+    [
+        values(out),
         values(w.grad(&grads).expect("weight gradient")),
         values(x.grad(&grads).expect("input gradient")),
-    )
+        values(b.grad(&grads).expect("bias gradient")),
+    ]
 }
 
 #[test]
-fn conv2d_weight_and_input_gradients_match_the_generic_path() {
-    // (input, weight, stride, padding, dilation, groups): the models' layers and odd cases.
+fn conv2d_values_and_gradients_match_the_generic_path() {
+    // (input, weight, stride, padding, dilation, groups): the models' layers and odd cases,
+    // through patches 2 and 3 (gradients), 8 (forward: one sample per product, several, more
+    // samples than a chunk) and 9 (few output channels: 3x3 and 5x5 fused, other kernels).
     type Case = ([usize; 4], [usize; 4], usize, usize, usize, usize);
-    let cases: [Case; 7] = [
-        ([3, 1, 32, 32], [6, 1, 5, 5], 1, 0, 1, 1),  // LeNet conv1
-        ([3, 6, 14, 14], [16, 6, 5, 5], 1, 0, 1, 1), // LeNet conv2
-        ([2, 3, 32, 32], [64, 3, 3, 3], 2, 1, 1, 1), // conv AE encoder, stride 2
-        ([2, 16, 9, 7], [8, 16, 3, 3], 2, 1, 1, 1),  // odd sizes, stride 2
-        ([2, 4, 11, 10], [6, 2, 3, 3], 1, 1, 1, 2),  // groups
-        ([2, 3, 12, 12], [5, 3, 3, 3], 1, 2, 2, 1),  // dilation, wide padding
-        ([1, 2, 600, 3], [3, 2, 3, 3], 1, 1, 1, 1),  // more than one 512-position tile
+    let cases: [Case; 14] = [
+        ([3, 1, 32, 32], [6, 1, 5, 5], 1, 0, 1, 1),    // LeNet conv1 (patch 9, 5x5)
+        ([3, 6, 14, 14], [16, 6, 5, 5], 1, 0, 1, 1),   // LeNet conv2
+        ([2, 3, 32, 32], [64, 3, 3, 3], 2, 1, 1, 1),   // conv AE encoder, stride 2
+        ([3, 64, 16, 16], [64, 64, 3, 3], 1, 1, 1, 1), // conv AE decoder (one sample a chunk)
+        ([3, 256, 4, 4], [128, 256, 3, 3], 1, 1, 1, 1), // conv AE decoder (3 samples a chunk)
+        ([9, 256, 4, 4], [16, 256, 3, 3], 1, 1, 1, 1), // more samples than a chunk
+        ([2, 64, 32, 32], [1, 64, 3, 3], 1, 1, 1, 1),  // conv AE output layer (patch 9, 3x3)
+        ([3, 5, 7, 9], [3, 5, 3, 3], 1, 1, 1, 1),      // patch 9, odd sizes
+        ([2, 3, 8, 9], [2, 3, 2, 4], 1, 1, 1, 1),      // patch 9, kernel neither 3x3 nor 5x5
+        ([2, 16, 9, 7], [8, 16, 3, 3], 2, 1, 1, 1),    // odd sizes, stride 2
+        ([2, 4, 11, 10], [6, 2, 3, 3], 1, 1, 1, 2),    // groups
+        ([2, 3, 12, 12], [5, 3, 3, 3], 1, 2, 2, 1),    // dilation, wide padding
+        ([1, 2, 600, 3], [3, 2, 3, 3], 1, 1, 1, 1),    // more than one 512-position tile
+        ([2, 2, 6, 6], [12, 2, 3, 3], 1, 0, 1, 1),     // no padding
     ];
     for (x_shape, w_shape, stride, padding, dilation, groups) in cases {
         let options = ConvOptions::new([stride; 2], [padding; 2], [dilation; 2], groups);
-        let (flex_w, flex_x) = conv_weight_grad(&Device::flex(), x_shape, w_shape, &options);
-        let (nd_w, nd_x) = conv_weight_grad(&ndarray(), x_shape, w_shape, &options);
+        let flex = conv_values_and_grads(&Device::flex(), x_shape, w_shape, &options);
+        let nd = conv_values_and_grads(&ndarray(), x_shape, w_shape, &options);
         let what = format!("{x_shape:?} * {w_shape:?} s{stride} p{padding} d{dilation} g{groups}");
-        assert_all_close(&flex_w, &nd_w, 1e-4, &format!("weight gradient {what}"));
-        assert_all_close(&flex_x, &nd_x, 1e-4, &format!("input gradient {what}"));
+        for (i, part) in ["output", "weight gradient", "input gradient", "bias gradient"]
+            .iter()
+            .enumerate()
+        {
+            assert_all_close(&flex[i], &nd[i], 1e-4, &format!("{part} {what}"));
+        }
     }
 }
 

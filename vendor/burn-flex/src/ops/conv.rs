@@ -3072,43 +3072,42 @@ mod tests {
 // copies of input rows) and the gradient is accumulated as
 // `dW[c_out, (c_in, kh, kw)] += grad[c_out, (sample, oh, ow)] @ patches[(c_in, kh, kw), (sample, oh, ow)]^T`.
 
-/// Gradient of a 2-D convolution's weight, f32, symmetric padding, any stride, dilation and
-/// groups. x: [batch, c_in, h, w], grad: [batch, c_out, out_h, out_w] -> [c_out, c_in/groups, kh, kw]
-pub fn conv2d_weight_backward_f32(
-    x: FlexTensor,
-    weight_shape: &Shape,
-    output_grad: FlexTensor,
-    options: &ConvOptions<2>,
-) -> FlexTensor {
-    let x = x.to_contiguous();
-    let grad = output_grad.to_contiguous();
-    let xs = x.layout().shape();
-    let (batch, channels_in, in_h, in_w) = (xs[0], xs[1], xs[2], xs[3]);
-    let gs = grad.layout().shape();
-    let (channels_out, out_h, out_w) = (gs[1], gs[2], gs[3]);
-    let (channels_per_group, kernel_h, kernel_w) =
-        (weight_shape[1], weight_shape[2], weight_shape[3]);
-    let groups = options.groups;
-    let out_per_group = channels_out / groups;
-    let [stride_h, stride_w] = options.stride;
-    let [pad_h, pad_w] = options.padding_begin();
-    let [dilation_h, dilation_w] = options.dilation;
-    let spatial_out = out_h * out_w;
-    let col_len = channels_per_group * kernel_h * kernel_w;
-    let plane = in_h * in_w;
+/// ae patch 8 (shared with patch 2): where the im2col patches of a 2-D convolution come from.
+#[derive(Clone, Copy)]
+struct PatchGeometry {
+    channels_in: usize,
+    in_h: usize,
+    in_w: usize,
+    channels_per_group: usize,
+    kernel_h: usize,
+    kernel_w: usize,
+    out_h: usize,
+    out_w: usize,
+    stride: [usize; 2],
+    padding: [usize; 2],
+    dilation: [usize; 2],
+}
 
-    let x_data: &[f32] = x.storage();
-    let g_data: &[f32] = grad.storage();
-
-    // Samples are taken in chunks whose patches fill about 2M floats, so that each gemm has a
-    // long inner dimension (chunk × out_h × out_w) even when c_out and the patch are small
-    // (LeNet's first layer: 6 × 25).
-    const CHUNK_FLOATS: usize = 1 << 21;
-    let per_sample = spatial_out * col_len;
-    let chunk_samples = (CHUNK_FLOATS / per_sample.max(1)).clamp(1, batch.max(1));
-
-    // patches[r, (b, oh, ow)] for r = (c, kh, kw) of group g, samples first..last.
-    let gather = |patches: &mut [f32], g: usize, first: usize, last: usize| {
+impl PatchGeometry {
+    /// Fills `patches[r, (b, oh, ow)]`, r = (c, kh, kw) over group `g`'s input channels, for
+    /// samples `first..last` of `x_data` ([batch, c_in, h, w]): Caffe's im2col, one row per
+    /// kernel tap, filled by contiguous copies of input rows (zeros where the tap is padding).
+    fn gather(&self, x_data: &[f32], patches: &mut [f32], g: usize, first: usize, last: usize) {
+        let PatchGeometry {
+            channels_in,
+            in_h,
+            in_w,
+            channels_per_group,
+            kernel_h,
+            kernel_w,
+            out_h,
+            out_w,
+            stride: [stride_h, stride_w],
+            padding: [pad_h, pad_w],
+            dilation: [dilation_h, dilation_w],
+        } = *self;
+        let spatial_out = out_h * out_w;
+        let plane = in_h * in_w;
         let rows = (last - first) * spatial_out;
         for c in 0..channels_per_group {
             let channel = g * channels_per_group + c;
@@ -3155,6 +3154,59 @@ pub fn conv2d_weight_backward_f32(
                 }
             }
         }
+    }
+}
+
+/// Gradient of a 2-D convolution's weight, f32, symmetric padding, any stride, dilation and
+/// groups. x: [batch, c_in, h, w], grad: [batch, c_out, out_h, out_w] -> [c_out, c_in/groups, kh, kw]
+pub fn conv2d_weight_backward_f32(
+    x: FlexTensor,
+    weight_shape: &Shape,
+    output_grad: FlexTensor,
+    options: &ConvOptions<2>,
+) -> FlexTensor {
+    let x = x.to_contiguous();
+    let grad = output_grad.to_contiguous();
+    let xs = x.layout().shape();
+    let (batch, channels_in, in_h, in_w) = (xs[0], xs[1], xs[2], xs[3]);
+    let gs = grad.layout().shape();
+    let (channels_out, out_h, out_w) = (gs[1], gs[2], gs[3]);
+    let (channels_per_group, kernel_h, kernel_w) =
+        (weight_shape[1], weight_shape[2], weight_shape[3]);
+    let groups = options.groups;
+    let out_per_group = channels_out / groups;
+    let [stride_h, stride_w] = options.stride;
+    let [pad_h, pad_w] = options.padding_begin();
+    let [dilation_h, dilation_w] = options.dilation;
+    let spatial_out = out_h * out_w;
+    let col_len = channels_per_group * kernel_h * kernel_w;
+
+    let x_data: &[f32] = x.storage();
+    let g_data: &[f32] = grad.storage();
+
+    // Samples are taken in chunks whose patches fill about 2M floats, so that each gemm has a
+    // long inner dimension (chunk × out_h × out_w) even when c_out and the patch are small
+    // (LeNet's first layer: 6 × 25).
+    const CHUNK_FLOATS: usize = 1 << 21;
+    let per_sample = spatial_out * col_len;
+    let chunk_samples = (CHUNK_FLOATS / per_sample.max(1)).clamp(1, batch.max(1));
+
+    // patches[r, (b, oh, ow)] for r = (c, kh, kw) of group g, samples first..last.
+    let geometry = PatchGeometry {
+        channels_in,
+        in_h,
+        in_w,
+        channels_per_group,
+        kernel_h,
+        kernel_w,
+        out_h,
+        out_w,
+        stride: [stride_h, stride_w],
+        padding: [pad_h, pad_w],
+        dilation: [dilation_h, dilation_w],
+    };
+    let gather = |patches: &mut [f32], g: usize, first: usize, last: usize| {
+        geometry.gather(x_data, patches, g, first, last)
     };
 
     // One accumulator per worker over a contiguous range of samples.
@@ -3414,4 +3466,199 @@ pub fn conv2d_x_backward_f32(
         Layout::contiguous(x_shape.clone()),
         DType::F32,
     )
+}
+
+// ============================================================================
+// ae patch 8: conv2d forward by batched im2col + one product per chunk of samples
+// ============================================================================
+//
+// The published forward pass builds an im2col tile and calls gemm per sample (and per tile of
+// 512 output positions), after converting the whole input to NHWC on one thread: with
+// `out_h * out_w` = 16 or 64 positions (the conv autoencoder's inner layers) each product has
+// N = 16 or 64 and gemm runs far below its speed. Here the patches of a chunk of samples are
+// gathered as in patch 2 (rows (c_in, kh, kw), columns (sample, oh, ow)), one product per chunk
+// computes `out[c_out, (sample, oh, ow)] = W[c_out, (c_in, kh, kw)] @ patches`, and the copy
+// into NCHW order adds the bias. Workers take disjoint ranges of samples.
+
+/// A 2-D convolution, f32, symmetric padding, any stride, dilation and groups.
+/// x: [batch, c_in, h, w], weight: [c_out, c_in/groups, kh, kw], bias: [c_out]
+/// -> [batch, c_out, out_h, out_w]
+pub fn conv2d_forward_f32(
+    x: FlexTensor,
+    weight: FlexTensor,
+    bias: Option<FlexTensor>,
+    options: &ConvOptions<2>,
+) -> FlexTensor {
+    let x = x.to_contiguous();
+    let weight = weight.to_contiguous();
+    let bias = bias.map(|b| b.to_contiguous());
+    let xs = x.layout().shape();
+    let (batch, channels_in, in_h, in_w) = (xs[0], xs[1], xs[2], xs[3]);
+    let ws = weight.layout().shape();
+    let (channels_out, channels_per_group, kernel_h, kernel_w) = (ws[0], ws[1], ws[2], ws[3]);
+    let groups = options.groups;
+    let out_per_group = channels_out / groups;
+    let [stride_h, stride_w] = options.stride;
+    let [pad_h, pad_w] = options.padding_begin();
+    let [dilation_h, dilation_w] = options.dilation;
+    let out_h = calculate_conv_output_size(kernel_h, stride_h, pad_h, dilation_h, in_h);
+    let out_w = calculate_conv_output_size(kernel_w, stride_w, pad_w, dilation_w, in_w);
+    let spatial_out = out_h * out_w;
+    let col_len = channels_per_group * kernel_h * kernel_w;
+    let out_sample_len = channels_out * spatial_out;
+    let geometry = PatchGeometry {
+        channels_in,
+        in_h,
+        in_w,
+        channels_per_group,
+        kernel_h,
+        kernel_w,
+        out_h,
+        out_w,
+        stride: [stride_h, stride_w],
+        padding: [pad_h, pad_w],
+        dilation: [dilation_h, dilation_w],
+    };
+
+    let x_data: &[f32] = x.storage();
+    let w_data: &[f32] = weight.storage();
+    let b_data: Option<&[f32]> = bias.as_ref().map(|b| b.storage());
+
+    let per_sample = spatial_out * col_len;
+    // Cache-sized chunks: the patches and the product of a chunk fill about
+    // FORWARD_CHUNK_FLOATS; a chunk of one sample writes its product into the output directly.
+    let chunk_samples = (FORWARD_CHUNK_FLOATS / (per_sample + out_per_group * spatial_out).max(1))
+        .clamp(1, batch.max(1));
+
+    // Fills out (samples samples.start..) for a contiguous range of samples.
+    let compute = |out: &mut [f32], samples: core::ops::Range<usize>| {
+        // Every element of both buffers that is read is written first (gather, product).
+        let chunk = chunk_samples.min(samples.len()).max(1);
+        let (patches_len, result_len) = (chunk * per_sample, out_per_group * chunk * spatial_out);
+        super::scratch::with_scratch(patches_len, result_len, |patches, result| {
+            let base = samples.start;
+            let mut first = samples.start;
+            while first < samples.end {
+                let last = (first + chunk_samples).min(samples.end);
+                let rows = (last - first) * spatial_out;
+                for g in 0..groups {
+                    geometry.gather(x_data, &mut patches[..col_len * rows], g, first, last);
+                    if last - first == 1 {
+                        // out[first, g's channels, p] = bias + W_g @ patches
+                        let dst = &mut out[(first - base) * out_sample_len
+                            + g * out_per_group * spatial_out..][..out_per_group * spatial_out];
+                        for (co, row) in dst.chunks_mut(spatial_out).enumerate() {
+                            row.fill(b_data.map_or(0.0, |b| b[g * out_per_group + co]));
+                        }
+                        unsafe {
+                            crate::ops::gemm_dispatch::gemm(
+                                out_per_group,
+                                rows,
+                                col_len,
+                                dst.as_mut_ptr(),
+                                1,
+                                rows as isize,
+                                b_data.is_some(),
+                                w_data.as_ptr().add(g * out_per_group * col_len),
+                                1,
+                                col_len as isize,
+                                patches.as_ptr(),
+                                1,
+                                rows as isize,
+                                1.0f32,
+                                1.0f32,
+                                false,
+                                false,
+                                false,
+                                gemm::Parallelism::None,
+                            );
+                        }
+                        continue;
+                    }
+                    // result[out_per_group, rows] = W_g[out_per_group, col_len] @ patches[col_len, rows]
+                    unsafe {
+                        crate::ops::gemm_dispatch::gemm(
+                            out_per_group,
+                            rows,
+                            col_len,
+                            result.as_mut_ptr(),
+                            1,
+                            rows as isize,
+                            false,
+                            w_data.as_ptr().add(g * out_per_group * col_len),
+                            1,
+                            col_len as isize,
+                            patches.as_ptr(),
+                            1,
+                            rows as isize,
+                            0.0f32,
+                            1.0f32,
+                            false,
+                            false,
+                            false,
+                            gemm::Parallelism::None,
+                        );
+                    }
+                    // out[b, g * out_per_group + co, p] = result[co, (b, p)] + bias
+                    for co in 0..out_per_group {
+                        let channel = g * out_per_group + co;
+                        let shift = b_data.map_or(0.0, |b| b[channel]);
+                        for b in first..last {
+                            let src = &result[co * rows + (b - first) * spatial_out..][..spatial_out];
+                            let dst = &mut out[(b - base) * out_sample_len + channel * spatial_out..]
+                                [..spatial_out];
+                            for (d, s) in dst.iter_mut().zip(src) {
+                                *d = s + shift;
+                            }
+                        }
+                    }
+                }
+                first = last;
+            }
+        });
+    };
+
+    let mut out = vec![0.0f32; batch * out_sample_len];
+    #[cfg(feature = "rayon")]
+    {
+        use rayon::prelude::*;
+        let workers = rayon::current_num_threads().clamp(1, batch.max(1));
+        let per = batch.div_ceil(workers).max(1);
+        if out_sample_len > 0 {
+            out.par_chunks_mut(per * out_sample_len)
+                .enumerate()
+                .for_each(|(w, chunk)| {
+                    let start = w * per;
+                    compute(chunk, start..(start + per).min(batch));
+                });
+        }
+    }
+    #[cfg(not(feature = "rayon"))]
+    compute(&mut out, 0..batch);
+
+    FlexTensor::new(
+        Bytes::from_elems(out),
+        Layout::contiguous(Shape::from(vec![batch, channels_out, out_h, out_w])),
+        DType::F32,
+    )
+}
+
+/// The patches of one chunk of samples in [`conv2d_forward_f32`] fill about this many floats
+/// (measured: see PATCHES.md, patch 8).
+const FORWARD_CHUNK_FLOATS: usize = 1 << 18;
+
+/// Whether patches 8 and 9 replace the published convolution code (patch 9 also replaces
+/// patches 2 and 3 where it applies): always, unless the environment sets
+/// `AE_FLEX_CONV=published` (read once), for A/B measurements.
+#[cfg(feature = "std")]
+pub fn patched_conv_forward() -> bool {
+    static PATCHED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *PATCHED.get_or_init(|| {
+        std::env::var("AE_FLEX_CONV").map_or(true, |v| v != "published")
+    })
+}
+/// Without `std` the patched convolutions are always used.
+#[cfg(not(feature = "std"))]
+pub fn patched_conv_forward() -> bool {
+    true
 }

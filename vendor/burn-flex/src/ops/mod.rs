@@ -97,6 +97,8 @@ pub mod comparison;
 #[macro_use]
 mod conv_common;
 pub mod conv;
+// ae patch 9: convolutions with few output channels.
+pub mod conv_few_channels;
 pub mod conv_transpose;
 pub mod cumulative;
 pub mod deform_conv;

@@ -2,7 +2,7 @@
 //!
 //! These operations power neural network modules like convolutions and pooling.
 
-use crate::ops::{conv, conv_transpose, deform_conv, interpolate, pool};
+use crate::ops::{conv, conv_few_channels, conv_transpose, deform_conv, interpolate, pool};
 use crate::{Flex, FlexTensor, Layout};
 use burn_backend::{
     DType, Element, TensorMetadata,
@@ -66,6 +66,14 @@ impl ModuleOps<Flex> for Flex {
         options: ConvOptions<2>,
     ) -> FloatTensor<Flex> {
         let (x, options) = pad_asymmetric_conv_input::<Flex, 2>(x, options);
+        // ae patch 9: see `conv_few_channels`.
+        if x.dtype() == DType::F32 && conv_few_channels::applies(weight.layout().shape(), &options) {
+            return conv_few_channels::forward(x, weight, bias, &options);
+        }
+        // ae patch 8: see `conv::conv2d_forward_f32`.
+        if x.dtype() == DType::F32 && !options.is_asymmetric() && conv::patched_conv_forward() {
+            return conv::conv2d_forward_f32(x, weight, bias, &options);
+        }
         match x.dtype() {
             DType::F32 => conv::conv2d_f32(x, weight, bias, &options),
             DType::F64 => conv::conv2d_f64(x, weight, bias, &options),
@@ -83,6 +91,10 @@ impl ModuleOps<Flex> for Flex {
         options: ConvOptions<2>,
     ) -> FloatTensor<Flex> {
         let x_shape = x.layout().shape().clone();
+        // ae patch 9: see `conv_few_channels`.
+        if x.dtype() == DType::F32 && conv_few_channels::applies(weight.layout().shape(), &options) {
+            return conv_few_channels::x_backward(&x_shape, weight, output_grad, &options);
+        }
         if x.dtype() == DType::F32 && !options.is_asymmetric() {
             return conv::conv2d_x_backward_f32(&x_shape, weight, output_grad, &options);
         }
@@ -110,6 +122,10 @@ impl ModuleOps<Flex> for Flex {
         options: ConvOptions<2>,
     ) -> FloatTensor<Flex> {
         let weight_shape = weight.layout().shape().clone();
+        // ae patch 9: see `conv_few_channels`.
+        if x.dtype() == DType::F32 && conv_few_channels::applies(&weight_shape, &options) {
+            return conv_few_channels::weight_backward(x, &weight_shape, output_grad, &options);
+        }
         if x.dtype() == DType::F32 && !options.is_asymmetric() {
             return conv::conv2d_weight_backward_f32(x, &weight_shape, output_grad, &options);
         }
