@@ -3334,9 +3334,11 @@ pub fn conv2d_x_backward_f32(
     let w_data: &[f32] = weight.storage();
     let g_data: &[f32] = grad.storage();
 
-    const CHUNK_FLOATS: usize = 1 << 21;
+    // ae patch 8: cache-sized chunks, as the forward pass's (the columns of a chunk are written
+    // by the product and read back by the scatter: with 2M-float chunks both went to memory).
     let per_sample = spatial_out * col_len;
-    let chunk_samples = (CHUNK_FLOATS / per_sample.max(1)).clamp(1, batch.max(1));
+    let chunk_samples = (FORWARD_CHUNK_FLOATS / (per_sample + out_per_group * spatial_out).max(1))
+        .clamp(1, batch.max(1));
 
     // dx holds samples first.. of the whole gradient; adds cols[(c, kh, kw), (b, oh, ow)].
     let scatter = |dx: &mut [f32], cols: &[f32], g: usize, first: usize, last: usize| {
