@@ -88,7 +88,7 @@ fn every_crate_on_burn_resolves_the_workspace_features() {
                 .collect();
             let set = if edges.starts_with("features)") { "tests" } else { "binary" };
             format!(
-                "{name} = {{ version = \"{}\", default-features = {default}, features = [{}] }}  # the {set}' set",
+                "{name} = {{ version = \"{}\", default-features = {default}, features = [{}] }}  # the {set} set",
                 version.trim_start_matches('v'),
                 list.join(", ")
             )
