@@ -107,9 +107,19 @@ fn every_crate_on_burn_resolves_the_workspace_features() {
 #[test]
 fn the_binary_builds_without_the_ndarray_backend() {
     let binary = features(&["-p", "ae", "-e", "features,normal,build"]);
-    let ndarray: Vec<&String> = binary.keys().filter(|p| p.starts_with("burn-ndarray ")).collect();
-    assert!(ndarray.is_empty(), "`cargo build -p ae` resolves {ndarray:?}");
-    assert!(binary.keys().any(|p| p.starts_with("burn-flex ") || p.starts_with("burn ")));
+    let ndarray: Vec<&String> = binary
+        .keys()
+        .filter(|p| p.starts_with("burn-ndarray "))
+        .collect();
+    assert!(
+        ndarray.is_empty(),
+        "`cargo build -p ae` resolves {ndarray:?}"
+    );
+    assert!(
+        binary
+            .keys()
+            .any(|p| p.starts_with("burn-flex ") || p.starts_with("burn "))
+    );
     let tests = features(&["--workspace", "-e", "features"]);
     assert!(
         tests.keys().any(|p| p.starts_with("burn-ndarray ")),

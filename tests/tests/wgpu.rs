@@ -114,11 +114,17 @@ fn every_recipe_trains_on_wgpu_to_flexs_first_losses_from_the_same_weights() {
         let wanted: Vec<&str> = only.split(',').map(str::trim).collect();
         for name in &wanted {
             assert!(
-                recipes.iter().any(|r| r.file_stem().is_some_and(|s| s == *name)),
+                recipes
+                    .iter()
+                    .any(|r| r.file_stem().is_some_and(|s| s == *name)),
                 "AE_WGPU_RECIPES: no recipe {name} in models/"
             );
         }
-        recipes.retain(|r| wanted.iter().any(|name| r.file_stem().is_some_and(|s| s == *name)));
+        recipes.retain(|r| {
+            wanted
+                .iter()
+                .any(|name| r.file_stem().is_some_and(|s| s == *name))
+        });
     }
     let mut report = Vec::new();
     for recipe in &recipes {
@@ -183,7 +189,14 @@ fn every_recipe_trains_on_wgpu_to_flexs_first_losses_from_the_same_weights() {
         let line = format!(
             "{name}: train loss flex {:.6} wgpu {:.6}, test loss flex {:.6} wgpu {:.6}, \
              relative differences {:.1e} / {:.1e}; flex {:.1} s, wgpu {:.1} s",
-            flex[0], wgpu[0], flex[1], wgpu[1], differences[0], differences[1], seconds[0], seconds[1]
+            flex[0],
+            wgpu[0],
+            flex[1],
+            wgpu[1],
+            differences[0],
+            differences[1],
+            seconds[0],
+            seconds[1]
         );
         eprintln!("{line}");
         report.push((line, differences));

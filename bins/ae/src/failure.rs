@@ -166,9 +166,16 @@ mod tests {
                  Use a smaller batch_size (in a copy of the recipe: `batch_size = ...`), or --device flex"
             )
         );
-        let oom = backend_limit_line("Allocation failed: OutOfMemory; requested 4 GB").expect("oom");
-        assert!(oom.contains("(OutOfMemory)") && oom.contains("smaller batch_size"), "{oom}");
-        assert_eq!(backend_limit_line("index out of bounds: the len is 3"), None);
+        let oom =
+            backend_limit_line("Allocation failed: OutOfMemory; requested 4 GB").expect("oom");
+        assert!(
+            oom.contains("(OutOfMemory)") && oom.contains("smaller batch_size"),
+            "{oom}"
+        );
+        assert_eq!(
+            backend_limit_line("index out of bounds: the len is 3"),
+            None
+        );
     }
 
     #[test]

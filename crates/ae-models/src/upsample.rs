@@ -172,7 +172,10 @@ pub fn matmul_in_row_chunks(lhs: Tensor<2>, rhs: Tensor<2>) -> Tensor<2> {
 /// # Panics
 /// When `max_rows` is 0.
 pub fn matmul_in_row_blocks(lhs: Tensor<2>, rhs: Tensor<2>, max_rows: usize) -> Tensor<2> {
-    assert!(max_rows > 0, "matmul_in_row_blocks: max_rows must be positive");
+    assert!(
+        max_rows > 0,
+        "matmul_in_row_blocks: max_rows must be positive"
+    );
     let [rows, _] = lhs.dims();
     if rows <= max_rows {
         return lhs.matmul(rhs);

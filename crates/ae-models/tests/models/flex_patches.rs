@@ -48,29 +48,34 @@ fn conv2d_values_and_gradients_match_the_generic_path() {
     // samples than a chunk) and 9 (few output channels: 3x3 and 5x5 fused, other kernels).
     type Case = ([usize; 4], [usize; 4], usize, usize, usize, usize);
     let cases: [Case; 14] = [
-        ([3, 1, 32, 32], [6, 1, 5, 5], 1, 0, 1, 1),    // LeNet conv1 (patch 9, 5x5)
-        ([3, 6, 14, 14], [16, 6, 5, 5], 1, 0, 1, 1),   // LeNet conv2
-        ([2, 3, 32, 32], [64, 3, 3, 3], 2, 1, 1, 1),   // conv AE encoder, stride 2
+        ([3, 1, 32, 32], [6, 1, 5, 5], 1, 0, 1, 1), // LeNet conv1 (patch 9, 5x5)
+        ([3, 6, 14, 14], [16, 6, 5, 5], 1, 0, 1, 1), // LeNet conv2
+        ([2, 3, 32, 32], [64, 3, 3, 3], 2, 1, 1, 1), // conv AE encoder, stride 2
         ([3, 64, 16, 16], [64, 64, 3, 3], 1, 1, 1, 1), // conv AE decoder (one sample a chunk)
         ([3, 256, 4, 4], [128, 256, 3, 3], 1, 1, 1, 1), // conv AE decoder (3 samples a chunk)
         ([9, 256, 4, 4], [16, 256, 3, 3], 1, 1, 1, 1), // more samples than a chunk
-        ([2, 64, 32, 32], [1, 64, 3, 3], 1, 1, 1, 1),  // conv AE output layer (patch 9, 3x3)
-        ([3, 5, 7, 9], [3, 5, 3, 3], 1, 1, 1, 1),      // patch 9, odd sizes
-        ([2, 3, 8, 9], [2, 3, 2, 4], 1, 1, 1, 1),      // patch 9, kernel neither 3x3 nor 5x5
-        ([2, 16, 9, 7], [8, 16, 3, 3], 2, 1, 1, 1),    // odd sizes, stride 2
-        ([2, 4, 11, 10], [6, 2, 3, 3], 1, 1, 1, 2),    // groups
-        ([2, 3, 12, 12], [5, 3, 3, 3], 1, 2, 2, 1),    // dilation, wide padding
-        ([1, 2, 600, 3], [3, 2, 3, 3], 1, 1, 1, 1),    // more than one 512-position tile
-        ([2, 2, 6, 6], [12, 2, 3, 3], 1, 0, 1, 1),     // no padding
+        ([2, 64, 32, 32], [1, 64, 3, 3], 1, 1, 1, 1), // conv AE output layer (patch 9, 3x3)
+        ([3, 5, 7, 9], [3, 5, 3, 3], 1, 1, 1, 1),   // patch 9, odd sizes
+        ([2, 3, 8, 9], [2, 3, 2, 4], 1, 1, 1, 1),   // patch 9, kernel neither 3x3 nor 5x5
+        ([2, 16, 9, 7], [8, 16, 3, 3], 2, 1, 1, 1), // odd sizes, stride 2
+        ([2, 4, 11, 10], [6, 2, 3, 3], 1, 1, 1, 2), // groups
+        ([2, 3, 12, 12], [5, 3, 3, 3], 1, 2, 2, 1), // dilation, wide padding
+        ([1, 2, 600, 3], [3, 2, 3, 3], 1, 1, 1, 1), // more than one 512-position tile
+        ([2, 2, 6, 6], [12, 2, 3, 3], 1, 0, 1, 1),  // no padding
     ];
     for (x_shape, w_shape, stride, padding, dilation, groups) in cases {
         let options = ConvOptions::new([stride; 2], [padding; 2], [dilation; 2], groups);
         let flex = conv_values_and_grads(&Device::flex(), x_shape, w_shape, &options);
         let nd = conv_values_and_grads(&ndarray(), x_shape, w_shape, &options);
         let what = format!("{x_shape:?} * {w_shape:?} s{stride} p{padding} d{dilation} g{groups}");
-        for (i, part) in ["output", "weight gradient", "input gradient", "bias gradient"]
-            .iter()
-            .enumerate()
+        for (i, part) in [
+            "output",
+            "weight gradient",
+            "input gradient",
+            "bias gradient",
+        ]
+        .iter()
+        .enumerate()
         {
             assert_all_close(&flex[i], &nd[i], 1e-4, &format!("{part} {what}"));
         }

@@ -247,7 +247,10 @@ fn upsample_implementation_for_device_picks_burn_only_on_flex_where_it_is_faster
     use UpsampleImplementation::{Burn, Portable};
     use Upsampling::{Bilinear, BilinearAlignCorners, Nearest};
     for device in [Device::flex(), Device::flex().autodiff()] {
-        assert_eq!(UpsampleImplementation::for_device(&device, Bilinear), Portable);
+        assert_eq!(
+            UpsampleImplementation::for_device(&device, Bilinear),
+            Portable
+        );
         assert_eq!(UpsampleImplementation::for_device(&device, Nearest), Burn);
         let align = UpsampleImplementation::for_device(&device, BilinearAlignCorners);
         assert_eq!(align, Portable);
@@ -308,8 +311,18 @@ fn a_matmul_in_row_blocks_gives_the_products_values_and_gradients() {
             let what = format!("blocks of {rows} rows on {backend}");
             let f64s = |v: &[f32]| v.iter().map(|&x| f64::from(x)).collect::<Vec<_>>();
             assert_close(&got, &f64s(&want), 1e-5, &format!("{what}: values"));
-            assert_close(&got_lhs, &f64s(&want_lhs), 1e-5, &format!("{what}: lhs gradient"));
-            assert_close(&got_rhs, &f64s(&want_rhs), 1e-5, &format!("{what}: rhs gradient"));
+            assert_close(
+                &got_lhs,
+                &f64s(&want_lhs),
+                1e-5,
+                &format!("{what}: lhs gradient"),
+            );
+            assert_close(
+                &got_rhs,
+                &f64s(&want_rhs),
+                1e-5,
+                &format!("{what}: rhs gradient"),
+            );
         }
         // On a CPU backend the chunked product is the plain one, bit for bit.
         let plain = values(lhs_values.clone().matmul(rhs_values.clone()));
