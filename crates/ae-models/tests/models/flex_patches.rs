@@ -45,9 +45,10 @@ fn conv_values_and_grads(
 fn conv2d_values_and_gradients_match_the_generic_path() {
     // (input, weight, stride, padding, dilation, groups): the models' layers and odd cases,
     // through patches 2 and 3 (gradients), 8 (forward: one sample per product, several, more
-    // samples than a chunk) and 9 (few output channels: 3x3 and 5x5 fused, other kernels).
+    // samples than a chunk), 9 (few output channels: 3x3 and 5x5 fused, other kernels) and 10
+    // (input gradients as forward passes: one phase at stride 1, s² phases at stride s).
     type Case = ([usize; 4], [usize; 4], usize, usize, usize, usize);
-    let cases: [Case; 14] = [
+    let cases: [Case; 20] = [
         ([3, 1, 32, 32], [6, 1, 5, 5], 1, 0, 1, 1), // LeNet conv1 (patch 9, 5x5)
         ([3, 6, 14, 14], [16, 6, 5, 5], 1, 0, 1, 1), // LeNet conv2
         ([2, 3, 32, 32], [64, 3, 3, 3], 2, 1, 1, 1), // conv AE encoder, stride 2
@@ -62,6 +63,12 @@ fn conv2d_values_and_gradients_match_the_generic_path() {
         ([2, 3, 12, 12], [5, 3, 3, 3], 1, 2, 2, 1), // dilation, wide padding
         ([1, 2, 600, 3], [3, 2, 3, 3], 1, 1, 1, 1), // more than one 512-position tile
         ([2, 2, 6, 6], [12, 2, 3, 3], 1, 0, 1, 1),  // no padding
+        ([2, 16, 16, 16], [32, 16, 3, 3], 2, 1, 1, 1), // conv AE encoder layer 2's geometry
+        ([2, 5, 13, 11], [12, 5, 5, 5], 2, 2, 1, 1), // kernel 5, stride 2, odd sizes
+        ([2, 4, 10, 9], [10, 4, 4, 4], 2, 1, 1, 1), // even kernel, stride 2
+        ([2, 3, 14, 13], [9, 3, 3, 3], 3, 0, 1, 1), // stride 3: one tap per phase
+        ([2, 3, 9, 9], [10, 3, 1, 1], 2, 0, 1, 1),  // a phase without taps (patch 3)
+        ([2, 3, 9, 8], [10, 3, 3, 3], 1, 2, 1, 1),  // padding k-1 at stride 1
     ];
     for (x_shape, w_shape, stride, padding, dilation, groups) in cases {
         let options = ConvOptions::new([stride; 2], [padding; 2], [dilation; 2], groups);
