@@ -8,7 +8,8 @@ use burn::tensor::activation::leaky_relu;
 use burn::tensor::{Device, Tensor};
 
 use crate::{
-    Activation, Reconstruction, Reconstructs, UpsampleImplementation, Upsampling, upsample_2x,
+    Activation, Reconstruction, Reconstructs, UpsampleImplementation, Upsampling,
+    conv2d_in_batch_chunks, upsample_2x,
 };
 
 /// Image side the conv autoencoder expects (Fashion-MNIST is padded 28 -> 32).
@@ -180,9 +181,9 @@ impl ConvEncoder {
             self.in_channels()
         );
         let slope = self.negative_slope;
-        let x = leaky_relu(self.conv1.forward(images), slope);
-        let x = leaky_relu(self.conv2.forward(x), slope);
-        let x = leaky_relu(self.conv3.forward(x), slope);
+        let x = leaky_relu(conv2d_in_batch_chunks(&self.conv1, images), slope);
+        let x = leaky_relu(conv2d_in_batch_chunks(&self.conv2, x), slope);
+        let x = leaky_relu(conv2d_in_batch_chunks(&self.conv3, x), slope);
         crate::linear_then(
             &self.fc,
             x.reshape([batch, FLAT_FEATURES]),
@@ -220,13 +221,14 @@ impl ConvDecoder {
             .upsample_implementation
             .unwrap_or_else(|| UpsampleImplementation::for_device(&x.device(), self.upsampling));
         let upsample = |x| upsample_2x(x, self.upsampling, implementation);
-        let x = leaky_relu(self.conv1.forward(x), slope);
+        let x = leaky_relu(conv2d_in_batch_chunks(&self.conv1, x), slope);
         let x = upsample(x);
-        let x = leaky_relu(self.conv2.forward(x), slope);
+        let x = leaky_relu(conv2d_in_batch_chunks(&self.conv2, x), slope);
         let x = upsample(x);
-        let x = leaky_relu(self.conv3.forward(x), slope);
+        let x = leaky_relu(conv2d_in_batch_chunks(&self.conv3, x), slope);
         let x = upsample(x);
-        self.output_activation.apply(self.conv4.forward(x))
+        self.output_activation
+            .apply(conv2d_in_batch_chunks(&self.conv4, x))
     }
 }
 

@@ -9,7 +9,7 @@ use burn::nn::{Linear, LinearConfig};
 use burn::tensor::activation::log_softmax;
 use burn::tensor::{Device, Tensor};
 
-use crate::{Activation, Classifies, linear_then};
+use crate::{Activation, Classifies, conv2d_in_batch_chunks, linear_then};
 
 /// Image side LeNet-5 expects (MNIST is padded or resized 28 -> 32).
 pub const LENET_IMAGE_SIZE: usize = 32;
@@ -85,8 +85,8 @@ impl LeNet5 {
             "LeNet5 expects images [batch, 1, 32, 32], got [{batch}, {channels}, {height}, {width}]"
         );
         // ReLU then the 2×2 stride-2 pooling of `self.pool`, in one fused pass on flex.
-        let x = relu_max_pool_2x2(self.conv1.forward(images));
-        let x = relu_max_pool_2x2(self.conv2.forward(x));
+        let x = relu_max_pool_2x2(conv2d_in_batch_chunks(&self.conv1, images));
+        let x = relu_max_pool_2x2(conv2d_in_batch_chunks(&self.conv2, x));
         let x = linear_then(&self.fc1, x.reshape([batch, 16 * 5 * 5]), Activation::Relu);
         linear_then(&self.fc2, x, Activation::Relu)
     }

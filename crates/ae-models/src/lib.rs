@@ -83,6 +83,7 @@
 
 mod activation;
 mod conv_autoencoder;
+mod conv_chunks;
 mod conv_vae;
 mod dense;
 mod elbo;
@@ -99,6 +100,7 @@ pub use activation::Activation;
 pub use conv_autoencoder::{
     CONV_IMAGE_SIZE, ConvAutoencoder, ConvAutoencoderConfig, ConvDecoder, ConvEncoder,
 };
+pub use conv_chunks::{conv2d_in_batch_blocks, conv2d_in_batch_chunks, conv2d_output_size};
 pub use conv_vae::{ConvVae, ConvVaeConfig, ConvVaeOutput};
 pub use dense::{DenseLayer, DenseLayerConfig, linear_then};
 pub use elbo::{

@@ -191,7 +191,7 @@ pub fn matmul_in_row_blocks(lhs: Tensor<2>, rhs: Tensor<2>, max_rows: usize) -> 
 }
 
 /// Whether `device` (with or without autodiff) is one of Burn's CPU backends.
-fn on_cpu_backend(device: &Device) -> bool {
+pub(crate) fn on_cpu_backend(device: &Device) -> bool {
     let device = device.clone().without_autodiff();
     // ndarray is compiled in only where asked for (a feature of the binary, the tests), so it
     // is recognised by Burn's description of the device ("Device<NdArray(Cpu)>").

@@ -6,6 +6,7 @@ mod common;
 mod activation;
 mod classifier;
 mod conv_autoencoder;
+mod conv_chunks;
 mod conv_vae;
 mod flex_patches;
 mod init;
