@@ -45,8 +45,8 @@ fn conv_values_and_grads(
 fn conv2d_values_and_gradients_match_the_generic_path() {
     // (input, weight, stride, padding, dilation, groups): the models' layers and odd cases,
     // through patches 2 and 3 (gradients), 8 (forward: one sample per product, several, more
-    // samples than a chunk), 9 (few output channels: 3x3 and 5x5 fused, other kernels) and 10
-    // (input gradients as forward passes: one phase at stride 1, s² phases at stride s).
+    // samples than a chunk), 9 (few output channels: 3x3 and 5x5 fused, other kernels) and
+    // more stride-2/3 and padding geometries for patch 3's input gradient.
     type Case = ([usize; 4], [usize; 4], usize, usize, usize, usize);
     let cases: [Case; 20] = [
         ([3, 1, 32, 32], [6, 1, 5, 5], 1, 0, 1, 1), // LeNet conv1 (patch 9, 5x5)

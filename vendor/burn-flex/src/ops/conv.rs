@@ -3499,11 +3499,15 @@ pub fn conv2d_forward_f32(
     let ws = weight.layout().shape();
     let (channels_out, channels_per_group, kernel_h, kernel_w) = (ws[0], ws[1], ws[2], ws[3]);
     let groups = options.groups;
+    let out_per_group = channels_out / groups;
     let [stride_h, stride_w] = options.stride;
     let [pad_h, pad_w] = options.padding_begin();
     let [dilation_h, dilation_w] = options.dilation;
     let out_h = calculate_conv_output_size(kernel_h, stride_h, pad_h, dilation_h, in_h);
     let out_w = calculate_conv_output_size(kernel_w, stride_w, pad_w, dilation_w, in_w);
+    let spatial_out = out_h * out_w;
+    let col_len = channels_per_group * kernel_h * kernel_w;
+    let out_sample_len = channels_out * spatial_out;
     let geometry = PatchGeometry {
         channels_in,
         in_h,
@@ -3521,33 +3525,7 @@ pub fn conv2d_forward_f32(
     let x_data: &[f32] = x.storage();
     let w_data: &[f32] = weight.storage();
     let b_data: Option<&[f32]> = bias.as_ref().map(|b| b.storage());
-    let out = forward_with_geometry(x_data, batch, &geometry, w_data, b_data, groups, channels_out);
 
-    FlexTensor::new(
-        Bytes::from_elems(out),
-        Layout::contiguous(Shape::from(vec![batch, channels_out, out_h, out_w])),
-        DType::F32,
-    )
-}
-
-/// ae patch 8: the body of [`conv2d_forward_f32`] on raw data, for any output size the
-/// geometry gives (patch 10 calls it with the sub-kernels of an input gradient).
-/// x_data: [batch, c_in, in_h, in_w], w_data: [c_out, c_in/groups, kh, kw], b_data: [c_out]
-/// -> [batch, c_out, out_h, out_w] (row-major).
-fn forward_with_geometry(
-    x_data: &[f32],
-    batch: usize,
-    geometry: &PatchGeometry,
-    w_data: &[f32],
-    b_data: Option<&[f32]>,
-    groups: usize,
-    channels_out: usize,
-) -> Vec<f32> {
-    let geometry = *geometry;
-    let out_per_group = channels_out / groups;
-    let spatial_out = geometry.out_h * geometry.out_w;
-    let col_len = geometry.channels_per_group * geometry.kernel_h * geometry.kernel_w;
-    let out_sample_len = channels_out * spatial_out;
     let per_sample = spatial_out * col_len;
     // Cache-sized chunks: the patches and the product of a chunk fill about
     // FORWARD_CHUNK_FLOATS; a chunk of one sample writes its product into the output directly.
@@ -3660,128 +3638,9 @@ fn forward_with_geometry(
     #[cfg(not(feature = "rayon"))]
     compute(&mut out, 0..batch);
 
-    out
-}
-
-// ============================================================================
-// ae patch 10: conv2d input gradient as forward convolutions of the output gradient
-// ============================================================================
-//
-// With stride s, input row `ih` receives `grad[oh] * W[kh]` from the taps with
-// `oh * s + kh - p = ih`. Split the input positions by phase `r = ih mod s`: the rows
-// `ih = r + s * m` of one phase take the taps `kh ≡ r + p (mod s)`, at `oh = m + (r + p - kh) / s`,
-// which is a stride-1 correlation of the gradient with those taps in reverse order (a
-// sub-kernel) and begin padding `(kh_max - r - p) / s`. Each of the s² phases is one call of
-// patch 8's forward pass (cache-sized im2col + gemm, K = c_out × taps), its output written to
-// every s-th input position. With stride 1 there is one phase: the classic "full" convolution of
-// the gradient with the flipped, transposed kernel, written straight into the result. Patch 3's
-// gemm + col2im computes the same sums with scattered adds; see PATCHES.md for the measurements.
-
-/// Whether [`conv2d_x_backward_phases_f32`] computes this input gradient: f32, groups 1,
-/// dilation 1, symmetric padding below the kernel's size, every phase with at least one tap
-/// row and column whose begin padding is not negative.
-pub fn x_backward_phases_apply(weight_shape: &Shape, options: &ConvOptions<2>) -> bool {
-    if options.groups != 1 || options.dilation != [1, 1] || options.is_asymmetric() {
-        return false;
-    }
-    let padding = options.padding_begin();
-    (0..2).all(|axis| {
-        let (kernel, stride, pad) = (weight_shape[2 + axis], options.stride[axis], padding[axis]);
-        pad < kernel && (0..stride).all(|r| phase_taps(kernel, stride, pad, r).is_some())
-    })
-}
-
-/// For phase `r` of one axis: the taps `kh ≡ r + p (mod s)` from the largest down (the
-/// sub-kernel's order) and the sub-convolution's begin padding; `None` when the phase has no
-/// tap or would need a negative begin padding.
-fn phase_taps(kernel: usize, stride: usize, pad: usize, r: usize) -> Option<(Vec<usize>, usize)> {
-    let taps: Vec<usize> = (0..kernel)
-        .rev()
-        .filter(|kh| (kh + stride - (r + pad) % stride) % stride == 0)
-        .collect();
-    let largest = *taps.first()?;
-    // begin padding = (kh_max - r - p) / s, which must be a whole number >= 0.
-    (largest >= r + pad).then(|| (taps, (largest - r - pad) / stride))
-}
-
-/// Gradient of a 2-D convolution's input, f32, groups 1, dilation 1 (see
-/// [`x_backward_phases_apply`]). weight: [c_out, c_in, kh, kw],
-/// grad: [batch, c_out, out_h, out_w] -> [batch, c_in, h, w] (the shape of `x_shape`).
-pub fn conv2d_x_backward_phases_f32(
-    x_shape: &Shape,
-    weight: FlexTensor,
-    output_grad: FlexTensor,
-    options: &ConvOptions<2>,
-) -> FlexTensor {
-    let weight = weight.to_contiguous();
-    let grad = output_grad.to_contiguous();
-    let (batch, channels_in, in_h, in_w) = (x_shape[0], x_shape[1], x_shape[2], x_shape[3]);
-    let gs = grad.layout().shape();
-    let (channels_out, out_h, out_w) = (gs[1], gs[2], gs[3]);
-    let ws = weight.layout().shape();
-    let (kernel_h, kernel_w) = (ws[2], ws[3]);
-    let [stride_h, stride_w] = options.stride;
-    let [pad_h, pad_w] = options.padding_begin();
-    let w_data: &[f32] = weight.storage();
-    let g_data: &[f32] = grad.storage();
-    let plane = in_h * in_w;
-
-    let mut dx = if stride_h == 1 && stride_w == 1 {
-        Vec::new()
-    } else {
-        vec![0.0f32; batch * channels_in * plane]
-    };
-    for rh in 0..stride_h.min(in_h) {
-        let (taps_h, begin_h) = phase_taps(kernel_h, stride_h, pad_h, rh).expect("checked");
-        for rw in 0..stride_w.min(in_w) {
-            let (taps_w, begin_w) = phase_taps(kernel_w, stride_w, pad_w, rw).expect("checked");
-            // sub[ci, co, th, tw] = W[co, ci, taps_h[th], taps_w[tw]]
-            let (nh, nw) = (taps_h.len(), taps_w.len());
-            let mut sub = vec![0.0f32; channels_in * channels_out * nh * nw];
-            for ci in 0..channels_in {
-                for co in 0..channels_out {
-                    for (th, &kh) in taps_h.iter().enumerate() {
-                        for (tw, &kw) in taps_w.iter().enumerate() {
-                            sub[((ci * channels_out + co) * nh + th) * nw + tw] =
-                                w_data[((co * channels_in + ci) * kernel_h + kh) * kernel_w + kw];
-                        }
-                    }
-                }
-            }
-            let (rows, cols) = ((in_h - rh).div_ceil(stride_h), (in_w - rw).div_ceil(stride_w));
-            let geometry = PatchGeometry {
-                channels_in: channels_out,
-                in_h: out_h,
-                in_w: out_w,
-                channels_per_group: channels_out,
-                kernel_h: nh,
-                kernel_w: nw,
-                out_h: rows,
-                out_w: cols,
-                stride: [1, 1],
-                padding: [begin_h, begin_w],
-                dilation: [1, 1],
-            };
-            let phase = forward_with_geometry(g_data, batch, &geometry, &sub, None, 1, channels_in);
-            if stride_h == 1 && stride_w == 1 {
-                dx = phase;
-                continue;
-            }
-            // dx[b, ci, rh + s·m, rw + s·n] = phase[b, ci, m, n]
-            for (src, dst) in phase.chunks_exact(rows * cols).zip(dx.chunks_exact_mut(plane)) {
-                for m in 0..rows {
-                    let dst_row = &mut dst[(rh + m * stride_h) * in_w..][..in_w];
-                    for (n, v) in src[m * cols..][..cols].iter().enumerate() {
-                        dst_row[rw + n * stride_w] = *v;
-                    }
-                }
-            }
-        }
-    }
-
     FlexTensor::new(
-        Bytes::from_elems(dx),
-        Layout::contiguous(x_shape.clone()),
+        Bytes::from_elems(out),
+        Layout::contiguous(Shape::from(vec![batch, channels_out, out_h, out_w])),
         DType::F32,
     )
 }

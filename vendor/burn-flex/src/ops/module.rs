@@ -95,13 +95,6 @@ impl ModuleOps<Flex> for Flex {
         if x.dtype() == DType::F32 && conv_few_channels::applies(weight.layout().shape(), &options) {
             return conv_few_channels::x_backward(&x_shape, weight, output_grad, &options);
         }
-        // ae patch 10: see `conv::conv2d_x_backward_phases_f32`.
-        if x.dtype() == DType::F32
-            && conv::patched_conv_forward()
-            && conv::x_backward_phases_apply(weight.layout().shape(), &options)
-        {
-            return conv::conv2d_x_backward_phases_f32(&x_shape, weight, output_grad, &options);
-        }
         if x.dtype() == DType::F32 && !options.is_asymmetric() {
             return conv::conv2d_x_backward_f32(&x_shape, weight, output_grad, &options);
         }
