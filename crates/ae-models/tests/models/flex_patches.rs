@@ -66,8 +66,8 @@ fn conv2d_values_and_gradients_match_the_generic_path() {
         ([2, 16, 16, 16], [32, 16, 3, 3], 2, 1, 1, 1), // conv AE encoder layer 2's geometry
         ([2, 5, 13, 11], [12, 5, 5, 5], 2, 2, 1, 1), // kernel 5, stride 2, odd sizes
         ([2, 4, 10, 9], [10, 4, 4, 4], 2, 1, 1, 1), // even kernel, stride 2
-        ([2, 3, 14, 13], [9, 3, 3, 3], 3, 0, 1, 1), // stride 3: one tap per phase
-        ([2, 3, 9, 9], [10, 3, 1, 1], 2, 0, 1, 1),  // a phase without taps (patch 3)
+        ([2, 3, 14, 13], [9, 3, 3, 3], 3, 0, 1, 1), // stride 3
+        ([2, 3, 9, 9], [10, 3, 1, 1], 2, 0, 1, 1),  // 1x1 kernel, stride 2: rows no tap reads
         ([2, 3, 9, 8], [10, 3, 3, 3], 1, 2, 1, 1),  // padding k-1 at stride 1
     ];
     for (x_shape, w_shape, stride, padding, dilation, groups) in cases {
