@@ -45,10 +45,10 @@ fn conv_values_and_grads(
 fn conv2d_values_and_gradients_match_the_generic_path() {
     // (input, weight, stride, padding, dilation, groups): the models' layers and odd cases,
     // through patches 2 and 3 (gradients), 8 (forward: one sample per product, several, more
-    // samples than a chunk), 9 (few output channels: 3x3 and 5x5 fused, other kernels) and
-    // more stride-2/3 and padding geometries for patch 3's input gradient.
+    // samples than a chunk), 9 (few output channels: 3x3 and 5x5 fused, other kernels), more
+    // stride-2/3 and padding geometries for patch 3's input gradient and patch 10's.
     type Case = ([usize; 4], [usize; 4], usize, usize, usize, usize);
-    let cases: [Case; 20] = [
+    let cases: [Case; 26] = [
         ([3, 1, 32, 32], [6, 1, 5, 5], 1, 0, 1, 1), // LeNet conv1 (patch 9, 5x5)
         ([3, 6, 14, 14], [16, 6, 5, 5], 1, 0, 1, 1), // LeNet conv2
         ([2, 3, 32, 32], [64, 3, 3, 3], 2, 1, 1, 1), // conv AE encoder, stride 2
@@ -69,6 +69,14 @@ fn conv2d_values_and_gradients_match_the_generic_path() {
         ([2, 3, 14, 13], [9, 3, 3, 3], 3, 0, 1, 1), // stride 3
         ([2, 3, 9, 9], [10, 3, 1, 1], 2, 0, 1, 1),  // 1x1 kernel, stride 2: rows no tap reads
         ([2, 3, 9, 8], [10, 3, 3, 3], 1, 2, 1, 1),  // padding k-1 at stride 1
+        // Patch 10's channels-last input gradient (at least 16 input channels; the cases
+        // above with 16, 64 and 256 take it too):
+        ([2, 128, 8, 8], [256, 128, 3, 3], 2, 1, 1, 1), // conv AE encoder layer 3's geometry
+        ([2, 16, 11, 9], [20, 16, 3, 3], 1, 2, 2, 1),   // dilation 2, odd sizes
+        ([2, 16, 14, 13], [9, 16, 3, 3], 3, 0, 1, 1),   // stride 3: rows and columns no tap reads
+        ([2, 24, 10, 9], [10, 24, 4, 4], 2, 1, 1, 1),   // even kernel; 24 channels, not 16·k
+        ([3, 256, 16, 16], [16, 256, 3, 3], 1, 1, 1, 1), // one sample a chunk, several chunks
+        ([2, 32, 8, 8], [8, 16, 3, 3], 1, 1, 1, 2),     // groups: patch 3
     ];
     for (x_shape, w_shape, stride, padding, dilation, groups) in cases {
         let options = ConvOptions::new([stride; 2], [padding; 2], [dilation; 2], groups);

@@ -99,6 +99,8 @@ mod conv_common;
 pub mod conv;
 // ae patch 9: convolutions with few output channels.
 pub mod conv_few_channels;
+// ae patch 10: the input gradient with many input channels, channels-last.
+pub mod conv_dx_channels_last;
 pub mod conv_transpose;
 pub mod cumulative;
 pub mod deform_conv;

@@ -2,7 +2,7 @@
 //!
 //! These operations power neural network modules like convolutions and pooling.
 
-use crate::ops::{conv, conv_few_channels, conv_transpose, deform_conv, interpolate, pool};
+use crate::ops::{conv, conv_dx_channels_last, conv_few_channels, conv_transpose, deform_conv, interpolate, pool};
 use crate::{Flex, FlexTensor, Layout};
 use burn_backend::{
     DType, Element, TensorMetadata,
@@ -94,6 +94,10 @@ impl ModuleOps<Flex> for Flex {
         // ae patch 9: see `conv_few_channels`.
         if x.dtype() == DType::F32 && conv_few_channels::applies(weight.layout().shape(), &options) {
             return conv_few_channels::x_backward(&x_shape, weight, output_grad, &options);
+        }
+        // ae patch 10: see `conv_dx_channels_last`.
+        if x.dtype() == DType::F32 && conv_dx_channels_last::applies(weight.layout().shape(), &options) {
+            return conv_dx_channels_last::x_backward(&x_shape, weight, output_grad, &options);
         }
         if x.dtype() == DType::F32 && !options.is_asymmetric() {
             return conv::conv2d_x_backward_f32(&x_shape, weight, output_grad, &options);
