@@ -10,7 +10,7 @@ use burn::tensor::Device;
 use crate::error::TrainError;
 use crate::metrics::{ConfusionMatrix, TestMetrics};
 use crate::model::ModelKind;
-use crate::objective::nll;
+use crate::objective::{nll, squared_error_sum};
 use crate::readback::{read_i64, read_int_scalars, read_scalars};
 use crate::recipe::StageKind;
 
@@ -70,7 +70,7 @@ pub fn evaluate_reconstruction<M: ModelKind>(
         let rec = net
             .reconstruct(batch.input)
             .ok_or_else(not_an_autoencoder)?;
-        squared.push((rec.output - batch.clean).square().sum());
+        squared.push(squared_error_sum(rec.output, batch.clean));
         let [b, units] = rec.code.dims();
         code_values += b * units;
         let abs = rec.code.abs();
@@ -94,7 +94,7 @@ pub fn evaluate_reconstruction<M: ModelKind>(
             let rec = net
                 .reconstruct(batch.input)
                 .ok_or_else(not_an_autoencoder)?;
-            squared.push((rec.output - batch.clean).square().sum());
+            squared.push(squared_error_sum(rec.output, batch.clean));
             abs_sums.push(rec.code.abs().sum());
         }
         (

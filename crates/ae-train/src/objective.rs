@@ -23,7 +23,27 @@ pub struct StepLosses {
 
 /// Mean squared error over every element. output, target: [batch, c, h, w] -> [1]
 pub fn mse(output: Tensor<4>, target: Tensor<4>) -> Tensor<1> {
-    (output - target).square().mean()
+    squared_errors(output, target).mean()
+}
+
+/// Sum of the squared errors over every element. output, target: [batch, c, h, w] -> [1]
+pub fn squared_error_sum(output: Tensor<4>, target: Tensor<4>) -> Tensor<1> {
+    squared_errors(output, target).sum()
+}
+
+/// `(output - target)²` per image, as rows. output, target: [batch, c, h, w] -> [batch, c·h·w]
+///
+/// On rows, not on the images' own shape: Burn 0.22.1's fusion on wgpu gets a sum of an
+/// elementwise chain over a 4-D tensor with a dimension of 1 wrong. Measured on lavapipe, for
+/// the Fashion-MNIST conv autoencoder's output `[64, 1, 32, 32]` (one channel):
+/// `(output - x).square().sum()` gave 15,073–16,065 (a different value each run) or 5,788,
+/// where the values sum to 21,791.59; on `[64, 1024]` it is exact every time. That made the
+/// one-channel conv autoencoders' test MSE 50–70% too high on wgpu. On every backend the
+/// reshape moves no data, so the CPU backends' sums are the same as before, bit for bit.
+fn squared_errors(output: Tensor<4>, target: Tensor<4>) -> Tensor<2> {
+    let [batch, channels, height, width] = output.dims();
+    let rows = [batch, channels * height * width];
+    (output.reshape(rows) - target.reshape(rows)).square()
 }
 
 /// Mean negative log-likelihood of the targets.
@@ -127,5 +147,26 @@ mod tests {
         let b = Tensor::<4>::zeros([1, 1, 2, 2], &device);
         let v: f32 = mse(a, b).into_scalar();
         assert!((v - 14.0 / 4.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn squared_error_sum_adds_every_images_errors() {
+        let device = Device::flex();
+        // Two one-channel 2×3 images (the one-channel shape is the one the sum is reshaped for).
+        let output = Tensor::<4>::from_data(
+            TensorData::new(
+                vec![
+                    1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0, 0.5, 0.0, -1.0, 2.0, 2.0, 2.0,
+                ],
+                [2, 1, 2, 3],
+            ),
+            &device,
+        );
+        let target = Tensor::<4>::ones([2, 1, 2, 3], &device);
+        // (0+1+4+9+16+25) + (0.25+1+4+1+1+1)
+        let v: f32 = squared_error_sum(output.clone(), target.clone()).into_scalar();
+        assert!((v - 63.25).abs() < 1e-5, "{v}");
+        let mean: f32 = mse(output, target).into_scalar();
+        assert!((mean - 63.25 / 12.0).abs() < 1e-6, "{mean}");
     }
 }
