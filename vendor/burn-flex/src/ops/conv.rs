@@ -34,6 +34,7 @@ use burn_std::{Bytes, Shape, f16};
 use crate::{FlexTensor, Layout};
 
 use super::conv_common::{add_bias, squeeze_3d_to_1d, squeeze_3d_to_2d};
+use super::sample_ranges::for_sample_ranges;
 
 // ============================================================================
 // Macros for forward conv
@@ -3448,20 +3449,9 @@ pub fn conv2d_x_backward_f32(
     };
 
     let mut dx = vec![0.0f32; batch * sample_len];
-    #[cfg(feature = "rayon")]
-    {
-        use rayon::prelude::*;
-        let workers = rayon::current_num_threads().clamp(1, batch.max(1));
-        let per = batch.div_ceil(workers).max(1);
-        dx.par_chunks_mut(per * sample_len)
-            .enumerate()
-            .for_each(|(w, chunk)| {
-                let start = w * per;
-                compute(chunk, start..(start + per).min(batch));
-            });
-    }
-    #[cfg(not(feature = "rayon"))]
-    compute(&mut dx, 0..batch);
+    for_sample_ranges(&mut dx, batch, sample_len, |first, chunk| {
+        compute(chunk, first..first + chunk.len() / sample_len)
+    });
 
     FlexTensor::new(
         Bytes::from_elems(dx),
@@ -3621,22 +3611,9 @@ pub fn conv2d_forward_f32(
     };
 
     let mut out = vec![0.0f32; batch * out_sample_len];
-    #[cfg(feature = "rayon")]
-    {
-        use rayon::prelude::*;
-        let workers = rayon::current_num_threads().clamp(1, batch.max(1));
-        let per = batch.div_ceil(workers).max(1);
-        if out_sample_len > 0 {
-            out.par_chunks_mut(per * out_sample_len)
-                .enumerate()
-                .for_each(|(w, chunk)| {
-                    let start = w * per;
-                    compute(chunk, start..(start + per).min(batch));
-                });
-        }
-    }
-    #[cfg(not(feature = "rayon"))]
-    compute(&mut out, 0..batch);
+    for_sample_ranges(&mut out, batch, out_sample_len, |first, chunk| {
+        compute(chunk, first..first + chunk.len() / out_sample_len)
+    });
 
     FlexTensor::new(
         Bytes::from_elems(out),

@@ -26,6 +26,7 @@ use burn_backend::DType;
 use burn_backend::ops::ConvOptions;
 use burn_std::{Bytes, Shape};
 
+use super::sample_ranges::for_sample_ranges;
 use crate::{FlexTensor, Layout};
 
 /// Fewer input channels keep patch 3 (LeNet-5's second layer has 6).
@@ -194,20 +195,9 @@ pub fn x_backward(
     };
 
     let mut dx = vec![0.0f32; batch * sample_len];
-    #[cfg(feature = "rayon")]
-    {
-        use rayon::prelude::*;
-        let workers = rayon::current_num_threads().clamp(1, batch.max(1));
-        let per = batch.div_ceil(workers).max(1);
-        dx.par_chunks_mut(per * sample_len)
-            .enumerate()
-            .for_each(|(w, chunk)| {
-                let start = w * per;
-                compute(chunk, start..(start + per).min(batch));
-            });
-    }
-    #[cfg(not(feature = "rayon"))]
-    compute(&mut dx, 0..batch);
+    for_sample_ranges(&mut dx, batch, sample_len, |first, chunk| {
+        compute(chunk, first..first + chunk.len() / sample_len)
+    });
 
     FlexTensor::new(
         Bytes::from_elems(dx),

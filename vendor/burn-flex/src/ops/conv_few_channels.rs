@@ -22,6 +22,7 @@ use burn_backend::DType;
 use burn_backend::ops::ConvOptions;
 use burn_std::{Bytes, Shape};
 
+use super::sample_ranges::for_sample_ranges;
 use crate::{FlexTensor, Layout};
 
 /// At most this many output channels take this path (measured: PATCHES.md, patch 9).
@@ -185,30 +186,6 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
         }
     }
     lanes.iter().sum::<f32>() + tail
-}
-
-/// Runs `f(first_sample, samples)` on rayon's workers over disjoint ranges of `batch` samples,
-/// each with `out` split into `per_sample`-long pieces.
-fn for_sample_ranges(
-    out: &mut [f32],
-    batch: usize,
-    per_sample: usize,
-    f: impl Fn(usize, &mut [f32]) + Sync + Send,
-) {
-    if batch == 0 || per_sample == 0 {
-        return;
-    }
-    #[cfg(feature = "rayon")]
-    {
-        use rayon::prelude::*;
-        let workers = rayon::current_num_threads().clamp(1, batch);
-        let per = batch.div_ceil(workers);
-        out.par_chunks_mut(per * per_sample)
-            .enumerate()
-            .for_each(|(w, chunk)| f(w * per, chunk));
-    }
-    #[cfg(not(feature = "rayon"))]
-    f(0, out);
 }
 
 /// Forward pass. x: [batch, c_in, h, w], weight: [c_out, c_in, kh, kw], bias: [c_out]

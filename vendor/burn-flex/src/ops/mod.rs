@@ -101,6 +101,8 @@ pub mod conv;
 pub mod conv_few_channels;
 // ae patch 10: the input gradient with many input channels, channels-last.
 pub mod conv_dx_channels_last;
+// ae: the split of a batch over rayon's workers that patches 3, 8, 9 and 10 share.
+mod sample_ranges;
 pub mod conv_transpose;
 pub mod cumulative;
 pub mod deform_conv;
