@@ -31,7 +31,7 @@ use super::{Arch, ArchKind, LayerTiles, ModelKind, Net, SpecKind, dense_rows};
 use crate::error::{RecipeError, TrainError};
 use crate::measure::TestSet;
 use crate::metrics::TestMetrics;
-use crate::objective::StepLosses;
+use crate::objective::{StepLosses, flat};
 use crate::readback::{read_f32, read_scalars};
 use crate::recipe::{Recipe, Stage, StageKind};
 
@@ -145,12 +145,6 @@ pub fn standard_normal_draws(seed: u64, count: usize) -> Vec<f32> {
 pub fn standard_normal(seed: u64, rows: usize, latent: usize, device: &Device) -> Tensor<2> {
     let values = standard_normal_draws(seed, rows * latent);
     Tensor::from_data(TensorData::new(values, [rows, latent]), device)
-}
-
-/// `[b, c, h, w] -> [b, c·h·w]`.
-fn flat(images: Tensor<4>) -> Tensor<2> {
-    let [b, c, h, w] = images.dims();
-    images.reshape([b, c * h * w])
 }
 
 /// The stage's likelihood and β (Bernoulli and 1 when not given).
