@@ -133,44 +133,50 @@ impl Planes {
 }
 
 /// `dst[i] += a · src[i]`
-#[inline]
+#[inline(always)]
 fn axpy(dst: &mut [f32], a: f32, src: &[f32]) {
     for (d, s) in dst.iter_mut().zip(src) {
         *d += a * s;
     }
 }
 
-/// `acc[i] += Σ_t w[t] · src[offsets[t] + i]` for every tap t: one pass over `acc` for all of
-/// a 3×3 or 5×5 kernel's taps (the tap loop unrolled, the pixel loop vectorized); other
-/// kernel sizes one [`axpy`] per tap.
-fn accumulate_taps(acc: &mut [f32], src: &[f32], offsets: &[usize], w: &[f32]) {
-    match offsets.len() {
-        9 => accumulate_fused::<9>(acc, src, offsets, w),
-        25 => accumulate_fused::<25>(acc, src, offsets, w),
-        _ => {
-            let n = acc.len();
-            for (&offset, &wt) in offsets.iter().zip(w) {
-                axpy(acc, wt, &src[offset..offset + n]);
+/// `acc[i] += Σ_t w[t] · src[offsets[t] + i]` for every tap t, the taps in order for each
+/// `i`: blocks of [`BLOCK`] outputs held in registers across all taps (one load and one
+/// multiply-add per vector and tap), the last `acc.len() % BLOCK` one [`axpy`] per tap.
+///
+/// Compiled for the widest vectors the CPU has (macerator's dispatch, as burn-flex's own
+/// kernels are): the build targets baseline x86-64, whose SSE2 code has a quarter of AVX-512's
+/// width. The same multiplies and adds in the same order, so the same results.
+#[cfg_attr(feature = "simd", macerator::with_simd)]
+fn accumulate_taps<#[cfg(feature = "simd")] S: macerator::Simd>(
+    acc: &mut [f32],
+    src: &[f32],
+    offsets: &[usize],
+    w: &[f32],
+) {
+    let n = acc.len();
+    let full = n - n % BLOCK;
+    for start in (0..full).step_by(BLOCK) {
+        let out: &mut [f32; BLOCK] = (&mut acc[start..start + BLOCK]).try_into().unwrap();
+        let mut block = *out;
+        for (&offset, &wt) in offsets.iter().zip(w) {
+            let s: &[f32; BLOCK] = src[offset + start..][..BLOCK].try_into().unwrap();
+            for l in 0..BLOCK {
+                block[l] += wt * s[l];
             }
         }
+        *out = block;
+    }
+    for (&offset, &wt) in offsets.iter().zip(w) {
+        axpy(&mut acc[full..], wt, &src[offset + full..offset + n]);
     }
 }
 
-fn accumulate_fused<const T: usize>(acc: &mut [f32], src: &[f32], offsets: &[usize], w: &[f32]) {
-    let n = acc.len();
-    let rows: [&[f32]; T] = core::array::from_fn(|t| &src[offsets[t]..offsets[t] + n]);
-    let w: [f32; T] = core::array::from_fn(|t| w[t]);
-    for (i, a) in acc.iter_mut().enumerate() {
-        let mut sum = *a;
-        for t in 0..T {
-            sum += w[t] * rows[t][i];
-        }
-        *a = sum;
-    }
-}
+/// Outputs [`accumulate_taps`] keeps in registers: four AVX-512 vectors.
+const BLOCK: usize = 64;
 
 /// `Σ a[i] · b[i]`, in 16 independent partial sums so that it vectorizes.
-#[inline]
+#[inline(always)]
 fn dot(a: &[f32], b: &[f32]) -> f32 {
     let mut lanes = [0.0f32; 16];
     let (a_chunks, b_chunks) = (a.chunks_exact(16), b.chunks_exact(16));
@@ -186,6 +192,21 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
         }
     }
     lanes.iter().sum::<f32>() + tail
+}
+
+/// `dw[t] += Σ_i g[i] · src[offsets[t] + i]` for every tap t (`g.len()` values each), compiled
+/// for the CPU's widest vectors as [`accumulate_taps`] is.
+#[cfg_attr(feature = "simd", macerator::with_simd)]
+fn add_tap_dots<#[cfg(feature = "simd")] S: macerator::Simd>(
+    dw: &mut [f32],
+    g: &[f32],
+    src: &[f32],
+    offsets: &[usize],
+) {
+    let n = g.len();
+    for (d, &offset) in dw.iter_mut().zip(offsets) {
+        *d += dot(g, &src[offset..offset + n]);
+    }
 }
 
 /// Forward pass. x: [batch, c_in, h, w], weight: [c_out, c_in, kh, kw], bias: [c_out]
@@ -306,6 +327,7 @@ pub fn weight_backward(
     let span = p.span();
     let taps = p.kernel_h * p.kernel_w;
     let len = p.c_out * p.c_in * taps;
+    let offsets = p.tap_offsets();
 
     let accumulate = |samples: core::ops::Range<usize>| -> Vec<f32> {
         let mut acc = vec![0.0f32; len];
@@ -319,12 +341,7 @@ pub fn weight_backward(
                 for c in 0..p.c_in {
                     let src = &xp[c * p.padded_plane()..][..p.padded_plane()];
                     let dw = &mut acc[(co * p.c_in + c) * taps..][..taps];
-                    for kh in 0..p.kernel_h {
-                        for kw in 0..p.kernel_w {
-                            let offset = p.tap_offset(kh, kw);
-                            dw[kh * p.kernel_w + kw] += dot(g, &src[offset..offset + span]);
-                        }
-                    }
+                    add_tap_dots(dw, g, src, &offsets);
                 }
             }
         }
