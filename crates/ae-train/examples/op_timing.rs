@@ -3,7 +3,9 @@
 //! With `conv`, the convolutions of LeNet-5 and of the conv autoencoder instead, each layer's
 //! forward pass and both gradients at the recipes' batch sizes (or `--batch N`).
 //!
-//!     cargo run --release -p ae-train --example op_timing [-- ndarray] [conv [--batch N]]
+//!     cargo run --release -p ae-train --example op_timing [-- ndarray] [conv [--batch N] [--only NAME]]
+//!
+//! `--only NAME` times the layers whose name contains NAME (e.g. `--only enc`).
 //!
 //! Prints the median of 50 runs after 5 warm-up runs (convolutions: 5 after 1), GFLOP/s and,
 //! for convolutions, the share of the 1024³ product's rate measured in the same process.
@@ -58,7 +60,12 @@ fn main() {
                 b.parse::<usize>()
                     .expect("--batch N: a positive whole number")
             });
-        conv_ops(&device, batch);
+        let only = args
+            .iter()
+            .position(|a| a == "--only")
+            .and_then(|i| args.get(i + 1))
+            .cloned();
+        conv_ops(&device, batch, only.as_deref());
         return;
     }
     let (b, i, h) = (100usize, 784usize, 400usize);
@@ -188,19 +195,19 @@ const CONV_LAYERS: [ConvLayer; 9] = [
         padding: 1,
     },
     ConvLayer {
-        name: "conv AE enc3 128->256 /2, 8x8",
+        name: "conv AE enc3 128->128 /2, 8x8",
         batch: 2000,
         c_in: 128,
-        c_out: 256,
+        c_out: 128,
         side: 8,
         kernel: 3,
         stride: 2,
         padding: 1,
     },
     ConvLayer {
-        name: "conv AE dec1 256->128, 4x4",
+        name: "conv AE dec1 128->128, 4x4",
         batch: 2000,
-        c_in: 256,
+        c_in: 128,
         c_out: 128,
         side: 4,
         kernel: 3,
@@ -239,8 +246,9 @@ const CONV_LAYERS: [ConvLayer; 9] = [
     },
 ];
 
-/// Forward, input gradient and weight gradient of every layer of [`CONV_LAYERS`].
-fn conv_ops(device: &Device, batch: Option<usize>) {
+/// Forward, input gradient and weight gradient of every layer of [`CONV_LAYERS`] (those whose
+/// name contains `only`, when given).
+fn conv_ops(device: &Device, batch: Option<usize>, only: Option<&str>) {
     use burn::tensor::module::{conv2d, conv2d_weight_backward};
     use burn::tensor::ops::ConvOptions;
 
@@ -254,7 +262,10 @@ fn conv_ops(device: &Device, batch: Option<usize>) {
         "layer · op", "batch", "ms", "GFLOP/s", "roof"
     );
     let mut total = (0.0, 0.0);
-    for layer in &CONV_LAYERS {
+    for layer in CONV_LAYERS
+        .iter()
+        .filter(|layer| only.is_none_or(|only| layer.name.contains(only)))
+    {
         let batch = batch.unwrap_or(layer.batch);
         let x = Tensor::<4>::random(
             [batch, layer.c_in, layer.side, layer.side],
