@@ -48,6 +48,9 @@ fn main() {
     time("maxpool [100,6,28,28]", &d, || {
         drop(max_pool2d(h1.clone(), mp()))
     });
+    time("fused relu + maxpool [100,6,28,28]", &d, || {
+        drop(ae_kernels::relu_max_pool_2x2(h1.clone()))
+    });
     time("conv2 fwd", &d, || {
         drop(conv2d(p1.clone(), w2.clone(), None, o()))
     });
@@ -68,6 +71,9 @@ fn main() {
     });
     time("maxpool fwd+bwd", &ad, || {
         drop(max_pool2d(h1a.clone(), mp()).sum().backward())
+    });
+    time("fused relu + maxpool fwd+bwd", &ad, || {
+        drop(ae_kernels::relu_max_pool_2x2(h1a.clone()).sum().backward())
     });
     time("sum fwd+bwd", &ad, || drop(h1a.clone().sum().backward()));
 }

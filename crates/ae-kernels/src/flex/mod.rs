@@ -67,11 +67,7 @@ pub(crate) fn activation_backward(
     let grad_values: &mut [f32] = &mut grad.storage_mut()[..output.len()];
     let pairs = |g: &mut [f32], y: &[f32]| match activation {
         FusedActivation::Identity => {}
-        activation => {
-            for (g, &y) in g.iter_mut().zip(y) {
-                *g *= activation.derivative_from_output(y);
-            }
-        }
+        activation => scale_by_derivative(g, y, activation),
     };
     if grad_values.len() >= PARALLEL_MIN {
         let chunk = grad_values
@@ -85,6 +81,14 @@ pub(crate) fn activation_backward(
         pairs(grad_values, output);
     }
     grad
+}
+
+/// `g *= f'(y)` elementwise, compiled for the CPU's widest vectors as [`add_then`] is.
+#[macerator::with_simd]
+fn scale_by_derivative<S: macerator::Simd>(g: &mut [f32], y: &[f32], activation: FusedActivation) {
+    for (g, &y) in g.iter_mut().zip(y) {
+        *g *= activation.derivative_from_output(y);
+    }
 }
 
 /// The sum over rows: `[batch, width]` -> `[width]`.
@@ -102,9 +106,11 @@ pub(crate) fn sum_rows(values: &FlexTensor) -> FlexTensor {
     FlexTensor::from_data(TensorData::new(sums, [width]))
 }
 
-/// `x + bias` then `f` over one row (one loop, so that it vectorises).
-#[inline(always)]
-fn add_then(row: &mut [f32], bias: &[f32], f: impl Fn(f32) -> f32) {
+/// `x + bias` then `f` over one row (one loop, so that it vectorises), compiled for the CPU's
+/// widest vectors: macerator's dispatch, as burn-flex's own kernels are, since the workspace
+/// builds for baseline x86-64 (SSE2). The same operations in the same order, so the same values.
+#[macerator::with_simd]
+fn add_then<S: macerator::Simd, F: Fn(f32) -> f32>(row: &mut [f32], bias: &[f32], f: F) {
     for (value, &b) in row.iter_mut().zip(bias) {
         *value = f(*value + b);
     }

@@ -23,19 +23,7 @@ pub(crate) fn relu_max_pool_2x2(input: FlexTensor) -> FlexTensor {
         output
             .par_chunks_mut(plane_out)
             .zip(x.par_chunks(plane_in))
-            .for_each(|(out, plane)| {
-                for (oh, out_row) in out.chunks_exact_mut(out_w).enumerate() {
-                    let top = &plane[2 * oh * width..][..width];
-                    let bottom = &plane[(2 * oh + 1) * width..][..width];
-                    for (ow, value) in out_row.iter_mut().enumerate() {
-                        let window = top[2 * ow]
-                            .max(top[2 * ow + 1])
-                            .max(bottom[2 * ow])
-                            .max(bottom[2 * ow + 1]);
-                        *value = window.max(0.0);
-                    }
-                }
-            });
+            .for_each(|(out, plane)| pool_plane(out, plane, out_w, width));
     }
     FlexTensor::from_data(TensorData::new(output, [batch, channels, out_h, out_w]))
 }
@@ -92,6 +80,24 @@ pub(crate) fn relu_max_pool_2x2_backward(
             });
     }
     FlexTensor::from_data(TensorData::new(dx, [batch, channels, height, width]))
+}
+
+/// One plane of [`relu_max_pool_2x2`]: `out` (`[out_h, out_w]`) from `plane` (rows of
+/// `width`). Compiled for the CPU's widest vectors (macerator's dispatch, as burn-flex's kernels
+/// are; the workspace builds for baseline x86-64).
+#[macerator::with_simd]
+fn pool_plane<S: macerator::Simd>(out: &mut [f32], plane: &[f32], out_w: usize, width: usize) {
+    for (oh, out_row) in out.chunks_exact_mut(out_w).enumerate() {
+        let top = &plane[2 * oh * width..][..2 * out_w];
+        let bottom = &plane[(2 * oh + 1) * width..][..2 * out_w];
+        for ((value, t), b) in out_row
+            .iter_mut()
+            .zip(top.chunks_exact(2))
+            .zip(bottom.chunks_exact(2))
+        {
+            *value = t[0].max(t[1]).max(b[0]).max(b[1]).max(0.0);
+        }
+    }
 }
 
 fn dims(tensor: &FlexTensor) -> [usize; 4] {
