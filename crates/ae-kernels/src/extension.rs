@@ -238,3 +238,58 @@ impl<C: CheckpointStrategy> PoolKernels for Autodiff<Flex, C> {
         }
     }
 }
+
+/// Burn's leaky ReLU in one pass each way, for flex and autodiff over flex.
+#[backend_extension(Flex, Autodiff)]
+pub trait LeakyReluKernels: Backend {
+    /// `x * negative_slope` where `x < 0`, `x` elsewhere; `negative_slope > 0`.
+    ///
+    /// input: any shape -> the same shape
+    fn leaky_relu(input: FloatTensor<Self>, negative_slope: f32) -> FloatTensor<Self>;
+}
+
+impl LeakyReluKernels for Flex {
+    fn leaky_relu(input: FlexTensor, negative_slope: f32) -> FlexTensor {
+        flex::leaky_relu(input, negative_slope)
+    }
+}
+
+/// The backward step of the leaky ReLU, from the saved output.
+#[derive(Debug)]
+struct LeakyReluBackward {
+    negative_slope: f32,
+}
+
+impl Backward<Flex, 1> for LeakyReluBackward {
+    /// The output.
+    type State = FlexTensor;
+
+    fn backward(
+        self,
+        ops: Ops<Self::State, 1>,
+        grads: &mut Gradients,
+        _checkpointer: &mut Checkpointer,
+    ) {
+        let [node_input] = ops.parents;
+        let grad = grads.consume::<Flex>(&ops.node);
+        if let Some(node) = node_input {
+            let dx = flex::leaky_relu_backward(ops.state, grad, self.negative_slope);
+            grads.register::<Flex>(node.id, dx);
+        }
+    }
+}
+
+impl<C: CheckpointStrategy> LeakyReluKernels for Autodiff<Flex, C> {
+    fn leaky_relu(input: FloatTensor<Self>, negative_slope: f32) -> FloatTensor<Self> {
+        let step = LeakyReluBackward { negative_slope };
+        match step.prepare::<C>([input.node()]).compute_bound().stateful() {
+            OpsKind::Tracked(prep) => {
+                let output = flex::leaky_relu(input.into_primitive(), negative_slope);
+                prep.finish(output.clone(), output)
+            }
+            OpsKind::UnTracked(prep) => {
+                prep.finish(flex::leaky_relu(input.into_primitive(), negative_slope))
+            }
+        }
+    }
+}

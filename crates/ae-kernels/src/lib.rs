@@ -16,11 +16,13 @@ mod activation;
 mod dense;
 mod extension;
 mod flex;
+mod leaky_relu;
 mod optimizer;
 mod pool;
 
 pub use activation::FusedActivation;
 pub use dense::{dense, dense_unfused};
+pub use leaky_relu::leaky_relu;
 pub use optimizer::{AdamSettings, SgdSettings, adam_step, sgd_momentum_step, sgd_step};
 pub use pool::{relu_max_pool_2x2, relu_max_pool_2x2_unfused};
 

@@ -33,7 +33,8 @@ impl Activation {
             Activation::Tanh => activation::tanh(x),
             Activation::Sigmoid => activation::sigmoid(x),
             Activation::Relu => activation::relu(x),
-            Activation::LeakyRelu { negative_slope } => activation::leaky_relu(x, *negative_slope),
+            // Fused on flex (one pass each way), Burn's own elsewhere; the same values.
+            Activation::LeakyRelu { negative_slope } => ae_kernels::leaky_relu(x, *negative_slope),
             Activation::Identity => x,
         }
     }

@@ -1,10 +1,10 @@
 //! The CIFAR-10 notebook's convolutional autoencoder.
 
+use ae_kernels::leaky_relu;
 use burn::config::Config;
 use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{Linear, LinearConfig, PaddingConfig2d};
-use burn::tensor::activation::leaky_relu;
 use burn::tensor::{Device, Tensor};
 
 use crate::{

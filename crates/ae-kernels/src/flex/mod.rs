@@ -91,6 +91,69 @@ fn scale_by_derivative<S: macerator::Simd>(g: &mut [f32], y: &[f32], activation:
     }
 }
 
+/// Burn's leaky ReLU, `x * slope` where `x < 0` and `x` elsewhere, written over `input` when
+/// nothing else holds it (a convolution's fresh output): one pass, where Burn's graph runs a
+/// comparison, a product and a select, each over the whole tensor.
+///
+/// input: any shape (f32) -> the same shape
+pub(crate) fn leaky_relu(input: FlexTensor, negative_slope: f32) -> FlexTensor {
+    crate::count_fused_call();
+    let mut values = contiguous(input);
+    let count = values.layout().num_elements();
+    let v: &mut [f32] = &mut values.storage_mut()[..count];
+    in_blocks(v, |block| leaky_relu_block(block, negative_slope));
+    values
+}
+
+/// The gradient of [`leaky_relu`] from its output `y`: `grad` where `y >= 0` and
+/// `grad * slope` where `y < 0`, written over `grad` when nothing else holds it. With a
+/// positive slope `y < 0` exactly where `x < 0`, so this is Burn's gradient bit for bit
+/// (at `x = 0` too, which Burn counts on the identity side).
+///
+/// output, grad: the same shape -> that shape
+pub(crate) fn leaky_relu_backward(
+    output: FlexTensor,
+    grad: FlexTensor,
+    negative_slope: f32,
+) -> FlexTensor {
+    let output = contiguous(output);
+    let y: &[f32] = output.as_slice().expect("a contiguous f32 output");
+    let mut grad = contiguous(grad);
+    let g: &mut [f32] = &mut grad.storage_mut()[..y.len()];
+    if g.len() >= PARALLEL_MIN {
+        let chunk = chunk_len(g.len());
+        g.par_chunks_mut(chunk)
+            .zip(y.par_chunks(chunk))
+            .for_each(|(g, y)| leaky_relu_backward_block(g, y, negative_slope));
+    } else {
+        leaky_relu_backward_block(g, y, negative_slope);
+    }
+    grad
+}
+
+#[macerator::with_simd]
+fn leaky_relu_block<S: macerator::Simd>(values: &mut [f32], negative_slope: f32) {
+    for x in values.iter_mut() {
+        *x = if *x < 0.0 { *x * negative_slope } else { *x };
+    }
+}
+
+#[macerator::with_simd]
+fn leaky_relu_backward_block<S: macerator::Simd>(g: &mut [f32], y: &[f32], negative_slope: f32) {
+    for (g, &y) in g.iter_mut().zip(y) {
+        *g = if y < 0.0 { *g * negative_slope } else { *g };
+    }
+}
+
+/// Runs `f` over `values` in one block per rayon thread when there are many, else at once.
+fn in_blocks(values: &mut [f32], f: impl Fn(&mut [f32]) + Sync) {
+    if values.len() >= PARALLEL_MIN {
+        values.par_chunks_mut(chunk_len(values.len())).for_each(&f);
+    } else {
+        f(values);
+    }
+}
+
 /// The sum over rows: `[batch, width]` -> `[width]`.
 pub(crate) fn sum_rows(values: &FlexTensor) -> FlexTensor {
     let values = contiguous(values.clone());
