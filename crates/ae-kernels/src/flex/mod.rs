@@ -60,25 +60,33 @@ pub(crate) fn activation_backward(
     grad: FlexTensor,
     activation: FusedActivation,
 ) -> FlexTensor {
+    match activation {
+        FusedActivation::Identity => grad,
+        activation => {
+            scale_grad_by_output(output, grad, |g, y| scale_by_derivative(g, y, activation))
+        }
+    }
+}
+
+/// `per_block(g, y)` over matching blocks of `grad` and `output` (the same shape), written over
+/// `grad` when nothing else holds it (copy-on-write: a gradient shared with another node is
+/// copied once here), split over rayon's threads when large.
+fn scale_grad_by_output(
+    output: FlexTensor,
+    grad: FlexTensor,
+    per_block: impl Fn(&mut [f32], &[f32]) + Sync,
+) -> FlexTensor {
     let output = contiguous(output);
-    let output: &[f32] = output.as_slice().expect("a contiguous f32 output");
+    let y: &[f32] = output.as_slice().expect("a contiguous f32 output");
     let mut grad = contiguous(grad);
-    // Copy-on-write: a gradient shared with another node is copied once here.
-    let grad_values: &mut [f32] = &mut grad.storage_mut()[..output.len()];
-    let pairs = |g: &mut [f32], y: &[f32]| match activation {
-        FusedActivation::Identity => {}
-        activation => scale_by_derivative(g, y, activation),
-    };
-    if grad_values.len() >= PARALLEL_MIN {
-        let chunk = grad_values
-            .len()
-            .div_ceil(rayon::current_num_threads().max(1));
-        grad_values
-            .par_chunks_mut(chunk)
-            .zip(output.par_chunks(chunk))
-            .for_each(|(g, y)| pairs(g, y));
+    let g: &mut [f32] = &mut grad.storage_mut()[..y.len()];
+    if g.len() >= PARALLEL_MIN {
+        let chunk = chunk_len(g.len());
+        g.par_chunks_mut(chunk)
+            .zip(y.par_chunks(chunk))
+            .for_each(|(g, y)| per_block(g, y));
     } else {
-        pairs(grad_values, output);
+        per_block(g, y);
     }
     grad
 }
@@ -116,19 +124,9 @@ pub(crate) fn leaky_relu_backward(
     grad: FlexTensor,
     negative_slope: f32,
 ) -> FlexTensor {
-    let output = contiguous(output);
-    let y: &[f32] = output.as_slice().expect("a contiguous f32 output");
-    let mut grad = contiguous(grad);
-    let g: &mut [f32] = &mut grad.storage_mut()[..y.len()];
-    if g.len() >= PARALLEL_MIN {
-        let chunk = chunk_len(g.len());
-        g.par_chunks_mut(chunk)
-            .zip(y.par_chunks(chunk))
-            .for_each(|(g, y)| leaky_relu_backward_block(g, y, negative_slope));
-    } else {
-        leaky_relu_backward_block(g, y, negative_slope);
-    }
-    grad
+    scale_grad_by_output(output, grad, |g, y| {
+        leaky_relu_backward_block(g, y, negative_slope)
+    })
 }
 
 #[macerator::with_simd]
