@@ -12,6 +12,11 @@
 
 use std::time::Instant;
 
+// The binary's allocator, so that large tensors are reused between calls as in a training step
+// rather than faulted in page by page each time.
+#[global_allocator]
+static ALLOCATOR: ae_runtime::LargeBlockCache = ae_runtime::LargeBlockCache;
+
 use burn::tensor::activation::{sigmoid, tanh};
 use burn::tensor::{Device, Distribution, Tensor};
 
@@ -46,7 +51,8 @@ fn main() {
         ae_runtime::keep_freed_memory();
     }
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let device = if args.iter().any(|a| a == "ndarray") {
+    let ndarray = args.iter().any(|a| a == "ndarray");
+    let device = if ndarray {
         ndarray_device()
     } else {
         Device::flex()
@@ -65,7 +71,7 @@ fn main() {
             .position(|a| a == "--only")
             .and_then(|i| args.get(i + 1))
             .cloned();
-        conv_ops(&device, batch, only.as_deref());
+        conv_ops(&device, !ndarray, batch, only.as_deref());
         return;
     }
     let (b, i, h) = (100usize, 784usize, 400usize);
@@ -248,7 +254,7 @@ const CONV_LAYERS: [ConvLayer; 9] = [
 
 /// Forward, input gradient and weight gradient of every layer of [`CONV_LAYERS`] (those whose
 /// name contains `only`, when given).
-fn conv_ops(device: &Device, batch: Option<usize>, only: Option<&str>) {
+fn conv_ops(device: &Device, flex: bool, batch: Option<usize>, only: Option<&str>) {
     use burn::tensor::module::{conv2d, conv2d_weight_backward};
     use burn::tensor::ops::ConvOptions;
 
@@ -301,28 +307,28 @@ fn conv_ops(device: &Device, batch: Option<usize>, only: Option<&str>) {
                 options.clone(),
             ))
         });
-        // The input gradient through autodiff (Burn exposes no conv2d_x_backward): forward,
-        // <y, g> and backward with only x requiring a gradient, less the forward pass and less
-        // the same <y, g> and backward on a leaf y (the product, its backward and the ones it
-        // starts from: 100-200 ms on the conv AE's larger outputs).
-        let ad = device.clone().autodiff();
-        let (xa, wa, ba, ga) = (
-            Tensor::<4>::from_data(x.to_data(), &ad).require_grad(),
-            Tensor::<4>::from_data(w.to_data(), &ad),
-            Tensor::<1>::from_data(b.to_data(), &ad),
-            Tensor::<4>::from_data(g.to_data(), &ad),
-        );
-        let with_backward = median_ms_of(device, 1, 5, || {
-            let y = conv2d(xa.clone(), wa.clone(), Some(ba.clone()), options.clone());
-            drop((y * ga.clone()).sum().backward());
-        });
-        let ya = Tensor::<4>::from_data(y.to_data(), &ad).require_grad();
-        let product = median_ms_of(device, 1, 5, || {
-            drop((ya.clone() * ga.clone()).sum().backward())
-        });
-        // A difference of medians: at or below zero when the backward's share is within the
-        // noise of the other two, which is reported as such rather than as a rate.
-        let input_grad = with_backward - forward - product;
+        let input_grad = if flex {
+            // On flex, the backend's own op (what autodiff calls in a training step).
+            use burn::backend::Flex;
+            use burn::backend::ops::{FloatTensorOps, ModuleOps};
+            let on_flex =
+                |t: burn::tensor::TensorData| Flex::float_from_data(t, &Default::default());
+            let (xf, wf, gf) = (
+                on_flex(x.to_data()),
+                on_flex(w.to_data()),
+                on_flex(g.to_data()),
+            );
+            median_ms_of(device, 1, 5, || {
+                drop(Flex::conv2d_x_backward(
+                    xf.clone(),
+                    wf.clone(),
+                    gf.clone(),
+                    options.clone(),
+                ))
+            })
+        } else {
+            input_grad_through_autodiff(device, &x, &w, &b, &g, &options, forward)
+        };
         for (op, ms) in [
             ("forward", forward),
             ("input grad", input_grad),
@@ -351,6 +357,41 @@ fn conv_ops(device: &Device, batch: Option<usize>, only: Option<&str>) {
         total.0,
         total.1 / total.0 / 1e6
     );
+}
+
+/// The input gradient through autodiff, for backends whose op the example cannot call
+/// directly: forward, <y, g> and backward with only x requiring a gradient, less the forward
+/// pass and less the same <y, g> and backward on a leaf y (the product, its backward and the
+/// ones it starts from: 100-200 ms on the conv AE's larger outputs).
+fn input_grad_through_autodiff(
+    device: &Device,
+    x: &Tensor<4>,
+    w: &Tensor<4>,
+    b: &Tensor<1>,
+    g: &Tensor<4>,
+    options: &burn::tensor::ops::ConvOptions<2>,
+    forward: f64,
+) -> f64 {
+    use burn::tensor::module::conv2d;
+    let ad = device.clone().autodiff();
+    let (xa, wa, ba, ga) = (
+        Tensor::<4>::from_data(x.to_data(), &ad).require_grad(),
+        Tensor::<4>::from_data(w.to_data(), &ad),
+        Tensor::<1>::from_data(b.to_data(), &ad),
+        Tensor::<4>::from_data(g.to_data(), &ad),
+    );
+    let with_backward = median_ms_of(device, 1, 5, || {
+        let y = conv2d(xa.clone(), wa.clone(), Some(ba.clone()), options.clone());
+        drop((y * ga.clone()).sum().backward());
+    });
+    let y = conv2d(x.clone(), w.clone(), Some(b.clone()), options.clone());
+    let ya = Tensor::<4>::from_data(y.to_data(), &ad).require_grad();
+    let product = median_ms_of(device, 1, 5, || {
+        drop((ya.clone() * ga.clone()).sum().backward())
+    });
+    // A difference of medians: at or below zero when the backward's share is within the
+    // noise of the other two, which is reported as such rather than as a rate.
+    with_backward - forward - product
 }
 
 #[allow(deprecated)] // The user asked for the ndarray backend; Burn marks it deprecated.
