@@ -46,7 +46,9 @@ fn conv2d_values_and_gradients_match_the_generic_path() {
     // (input, weight, stride, padding, dilation, groups): the models' layers and odd cases,
     // through patches 2 and 3 (gradients), 8 (forward: one sample per product, several, more
     // samples than a chunk), 9 (few output channels: 3x3 and 5x5 fused, other kernels), more
-    // stride-2/3 and padding geometries for patch 3's input gradient and patch 10's.
+    // stride-2/3 and padding geometries for patch 3's input gradient and patch 10's; every
+    // case with at least 16 input channels and one group also takes patch 12 (forward and
+    // weight gradient, channels-last), the one with dilation 2 its tap-by-tap gather.
     type Case = ([usize; 4], [usize; 4], usize, usize, usize, usize);
     let cases: [Case; 26] = [
         ([3, 1, 32, 32], [6, 1, 5, 5], 1, 0, 1, 1), // LeNet conv1 (patch 9, 5x5)
@@ -75,8 +77,10 @@ fn conv2d_values_and_gradients_match_the_generic_path() {
         ([2, 16, 11, 9], [20, 16, 3, 3], 1, 2, 2, 1),   // dilation 2, odd sizes
         ([2, 16, 14, 13], [9, 16, 3, 3], 3, 0, 1, 1),   // stride 3: rows and columns no tap reads
         ([2, 24, 10, 9], [10, 24, 4, 4], 2, 1, 1, 1),   // even kernel; 24 channels, not 16·k
-        ([3, 256, 16, 16], [16, 256, 3, 3], 1, 1, 1, 1), // one sample a chunk, several chunks
-        ([2, 32, 8, 8], [8, 16, 3, 3], 1, 1, 1, 2),     // groups: patch 3
+        // One sample a chunk, several chunks (patch 10; patch 12's weight gradient: 3 samples
+        // a chunk, so each worker takes two chunks):
+        ([9, 256, 16, 16], [16, 256, 3, 3], 1, 1, 1, 1),
+        ([2, 32, 8, 8], [8, 16, 3, 3], 1, 1, 1, 2), // groups: patch 3
     ];
     for (x_shape, w_shape, stride, padding, dilation, groups) in cases {
         let options = ConvOptions::new([stride; 2], [padding; 2], [dilation; 2], groups);

@@ -70,16 +70,8 @@ pub fn x_backward(
     let row_len = taps * channels_in;
 
     // W'[co, (kh, kw, c)] = W[co, c, kh, kw].
-    let w_data: &[f32] = weight.storage();
-    let mut w_taps = vec![0.0f32; channels_out * row_len];
-    for co in 0..channels_out {
-        for c in 0..channels_in {
-            for t in 0..taps {
-                w_taps[co * row_len + t * channels_in + c] =
-                    w_data[(co * channels_in + c) * taps + t];
-            }
-        }
-    }
+    let w_taps =
+        super::conv_channels_last::weight_taps_last(weight.storage(), channels_out, channels_in, taps);
     let g_data: &[f32] = grad.storage();
 
     // The input rows (ih) each output row's taps land on, None where the tap reads padding;

@@ -101,7 +101,9 @@ pub mod conv;
 pub mod conv_few_channels;
 // ae patch 10: the input gradient with many input channels, channels-last.
 pub mod conv_dx_channels_last;
-// ae: the split of a batch over rayon's workers that patches 3, 8, 9 and 10 share.
+// ae patch 12: the forward pass and weight gradient with many input channels, channels-last.
+pub mod conv_channels_last;
+// ae: the split of a batch over rayon's workers that patches 3, 8, 9, 10 and 12 share.
 mod sample_ranges;
 pub mod conv_transpose;
 pub mod cumulative;

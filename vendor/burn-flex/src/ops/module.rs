@@ -2,7 +2,7 @@
 //!
 //! These operations power neural network modules like convolutions and pooling.
 
-use crate::ops::{conv, conv_dx_channels_last, conv_few_channels, conv_transpose, deform_conv, interpolate, pool};
+use crate::ops::{conv, conv_channels_last, conv_dx_channels_last, conv_few_channels, conv_transpose, deform_conv, interpolate, pool};
 use crate::{Flex, FlexTensor, Layout};
 use burn_backend::{
     DType, Element, TensorMetadata,
@@ -70,6 +70,10 @@ impl ModuleOps<Flex> for Flex {
         if x.dtype() == DType::F32 && conv_few_channels::applies(weight.layout().shape(), &options) {
             return conv_few_channels::forward(x, weight, bias, &options);
         }
+        // ae patch 12: see `conv_channels_last`.
+        if x.dtype() == DType::F32 && conv_channels_last::applies(weight.layout().shape(), &options) {
+            return conv_channels_last::forward(x, weight, bias, &options);
+        }
         // ae patch 8: see `conv::conv2d_forward_f32`.
         if x.dtype() == DType::F32 && !options.is_asymmetric() && conv::patched_conv_forward() {
             return conv::conv2d_forward_f32(x, weight, bias, &options);
@@ -129,6 +133,10 @@ impl ModuleOps<Flex> for Flex {
         // ae patch 9: see `conv_few_channels`.
         if x.dtype() == DType::F32 && conv_few_channels::applies(&weight_shape, &options) {
             return conv_few_channels::weight_backward(x, &weight_shape, output_grad, &options);
+        }
+        // ae patch 12: see `conv_channels_last`.
+        if x.dtype() == DType::F32 && conv_channels_last::applies(&weight_shape, &options) {
+            return conv_channels_last::weight_backward(x, &weight_shape, output_grad, &options);
         }
         if x.dtype() == DType::F32 && !options.is_asymmetric() {
             return conv::conv2d_weight_backward_f32(x, &weight_shape, output_grad, &options);

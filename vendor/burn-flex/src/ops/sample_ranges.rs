@@ -1,5 +1,5 @@
-//! ae: splitting a batch's output over rayon's workers by samples, shared by patches 3, 8, 9
-//! and 10 (each used to carry its own copy of this block; patches 3 and 10 lacked the guard
+//! ae: splitting a batch's output over rayon's workers by samples, shared by patches 3, 8, 9,
+//! 10 and 12 (each used to carry its own copy of this block; patches 3 and 10 lacked the guard
 //! against an empty output, on which `par_chunks_mut(0)` panics).
 
 /// Runs `f(first_sample, samples)` on rayon's workers over disjoint ranges of `batch` samples,

@@ -1,0 +1,420 @@
+//! ae patch 12: the forward pass and the weight gradient of a 2-D convolution with many input
+//! channels, through a channels-last patch matrix.
+//!
+//! Patches 2 and 8 gather Caffe's im2col matrix `patches[(c, kh, kw), (b, oh, ow)]` from the
+//! NCHW input: one row per input channel and kernel tap, filled by copies of `out_w` floats
+//! (4–16 on the conv autoencoder's planes), element by element at stride 2. That gather was
+//! 15–25% of those passes. Here each sample is first transposed into a zero-padded
+//! channels-last copy `hwc[ih, iw, c]`, and the patch matrix is built the other way round,
+//!
+//! - `cols[(b, oh, ow), (kh, kw, c)]`: per output pixel and kernel row, one contiguous copy of
+//!   `kernel_w · c_in` floats (dilation 1; one of `c_in` floats per tap otherwise),
+//!
+//! as patch 10 lays out its column matrix; with the weight permuted once per call to
+//! `W'[co, (kh, kw, c)]` the passes are the products
+//!
+//! - forward: `out[co, (b, oh, ow)] = W' · colsᵀ` (+ bias), copied into NCHW order;
+//! - weight gradient: `dW'[co, (kh, kw, c)] += grad[co, (b, oh, ow)] · cols`, permuted back.
+//!
+//! One group, f32, symmetric padding, any stride and dilation, at least
+//! [`MIN_IN_CHANNELS`](super::conv_dx_channels_last::MIN_IN_CHANNELS) input channels (patch
+//! 10's rule: with fewer, the contiguous runs are too short); see [`applies`]. The sums run over
+//! the patch in another order than patches 2 and 8, so results differ from theirs in the last
+//! bits of f32.
+
+use alloc::vec;
+use alloc::vec::Vec;
+use burn_backend::DType;
+use burn_backend::ops::ConvOptions;
+use burn_backend::ops::conv::calculate_conv_output_size;
+use burn_std::{Bytes, Shape};
+
+use super::conv_dx_channels_last::MIN_IN_CHANNELS;
+use super::sample_ranges::for_sample_ranges;
+use crate::{FlexTensor, Layout};
+
+/// Floats per chunk of samples in the forward pass: the patch matrix and the product (1 MB,
+/// patch 8's size).
+const FORWARD_CHUNK_FLOATS: usize = 1 << 18;
+/// Floats of patch matrix per chunk of samples in the weight gradient (1 MB; patch 2's 8 MB
+/// made the decoder's weight gradients 30–40% slower here, 64K–256K floats measured alike).
+const WEIGHT_CHUNK_FLOATS: usize = 1 << 18;
+
+/// Whether the forward pass and the weight gradient of a convolution of `weight_shape`
+/// ([c_out, c_in, kh, kw]) with `options` take this path. `AE_FLEX_CONV=nchw` turns it off
+/// (patches 2 and 8 then run), for A/B measurements.
+pub fn applies(weight_shape: &[usize], options: &ConvOptions<2>) -> bool {
+    options.groups == 1
+        && !options.is_asymmetric()
+        && weight_shape[1] >= MIN_IN_CHANNELS
+        && crate::ops::conv::patched_conv_forward()
+        && enabled()
+}
+
+#[cfg(feature = "std")]
+fn enabled() -> bool {
+    static ENABLED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ENABLED.get_or_init(|| std::env::var("AE_FLEX_CONV").map_or(true, |v| v != "nchw"))
+}
+#[cfg(not(feature = "std"))]
+fn enabled() -> bool {
+    true
+}
+
+/// `W'[co, (kh, kw, c)] = W[co, c, kh, kw]` for a contiguous weight of `c_out × c_in × taps`.
+pub(crate) fn weight_taps_last(w: &[f32], c_out: usize, c_in: usize, taps: usize) -> Vec<f32> {
+    let mut w_taps = vec![0.0f32; c_out * c_in * taps];
+    for co in 0..c_out {
+        for c in 0..c_in {
+            for t in 0..taps {
+                w_taps[(co * taps + t) * c_in + c] = w[(co * c_in + c) * taps + t];
+            }
+        }
+    }
+    w_taps
+}
+
+/// The sizes of one convolution and its channels-last patch matrix.
+#[derive(Clone, Copy)]
+struct Geometry {
+    c_in: usize,
+    in_h: usize,
+    in_w: usize,
+    kernel_h: usize,
+    kernel_w: usize,
+    stride: [usize; 2],
+    pad: [usize; 2],
+    dilation: [usize; 2],
+    out_h: usize,
+    out_w: usize,
+}
+
+impl Geometry {
+    fn new(
+        x_shape: &[usize],
+        weight_shape: &[usize],
+        out_h: usize,
+        out_w: usize,
+        options: &ConvOptions<2>,
+    ) -> Self {
+        Geometry {
+            c_in: x_shape[1],
+            in_h: x_shape[2],
+            in_w: x_shape[3],
+            kernel_h: weight_shape[2],
+            kernel_w: weight_shape[3],
+            stride: options.stride,
+            pad: options.padding_begin(),
+            dilation: options.dilation,
+            out_h,
+            out_w,
+        }
+    }
+
+    fn padded_w(&self) -> usize {
+        self.in_w + 2 * self.pad[1]
+    }
+
+    /// Floats of one sample's zero-padded channels-last copy.
+    fn hwc_len(&self) -> usize {
+        (self.in_h + 2 * self.pad[0]) * self.padded_w() * self.c_in
+    }
+
+    /// Length of a patch matrix row: `(kh, kw, c)`.
+    fn row_len(&self) -> usize {
+        self.kernel_h * self.kernel_w * self.c_in
+    }
+
+    fn spatial_out(&self) -> usize {
+        self.out_h * self.out_w
+    }
+
+    /// Writes sample `b`'s rows of the patch matrix (`spatial_out × row_len` floats) into
+    /// `cols`, through the channels-last copy `hwc` (`hwc_len` floats of scratch).
+    fn gather(&self, x: &[f32], b: usize, hwc: &mut [f32], cols: &mut [f32]) {
+        let Geometry {
+            c_in,
+            in_h,
+            in_w,
+            kernel_h,
+            kernel_w,
+            stride,
+            pad,
+            dilation,
+            out_h,
+            out_w,
+        } = *self;
+        let (plane, wp) = (in_h * in_w, self.padded_w());
+        // hwc[(ih + pad_h), (iw + pad_w), c] = x[b, c, ih, iw], zeros around, in blocks of 16
+        // channels (16 input rows read at a time, one contiguous run written).
+        hwc.fill(0.0);
+        let sample = &x[b * c_in * plane..][..c_in * plane];
+        for c0 in (0..c_in).step_by(16) {
+            let c1 = (c0 + 16).min(c_in);
+            for ih in 0..in_h {
+                let dst_row = &mut hwc[((ih + pad[0]) * wp + pad[1]) * c_in..][..in_w * c_in];
+                for iw in 0..in_w {
+                    let pixel = &mut dst_row[iw * c_in..][..c_in];
+                    for c in c0..c1 {
+                        pixel[c] = sample[c * plane + ih * in_w + iw];
+                    }
+                }
+            }
+        }
+        // cols[(oh, ow), (kh, kw, :)] = hwc[oh·s + kh·d, ow·s + kw·d, :]
+        let row_len = self.row_len();
+        let run = kernel_w * c_in;
+        for oh in 0..out_h {
+            for ow in 0..out_w {
+                let row = &mut cols[(oh * out_w + ow) * row_len..][..row_len];
+                for kh in 0..kernel_h {
+                    let y = oh * stride[0] + kh * dilation[0];
+                    let x0 = ow * stride[1];
+                    let dst = &mut row[kh * run..][..run];
+                    if dilation[1] == 1 {
+                        dst.copy_from_slice(&hwc[(y * wp + x0) * c_in..][..run]);
+                    } else {
+                        for kw in 0..kernel_w {
+                            let xk = x0 + kw * dilation[1];
+                            dst[kw * c_in..][..c_in]
+                                .copy_from_slice(&hwc[(y * wp + xk) * c_in..][..c_in]);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Forward pass. x: [batch, c_in, h, w], weight: [c_out, c_in, kh, kw], bias: [c_out]
+/// -> [batch, c_out, out_h, out_w]
+pub fn forward(
+    x: FlexTensor,
+    weight: FlexTensor,
+    bias: Option<FlexTensor>,
+    options: &ConvOptions<2>,
+) -> FlexTensor {
+    let x = x.to_contiguous();
+    let weight = weight.to_contiguous();
+    let bias = bias.map(|b| b.to_contiguous());
+    let xs = x.layout().shape();
+    let batch = xs[0];
+    let ws = weight.layout().shape().clone();
+    let [pad_h, pad_w] = options.padding_begin();
+    let out_h =
+        calculate_conv_output_size(ws[2], options.stride[0], pad_h, options.dilation[0], xs[2]);
+    let out_w =
+        calculate_conv_output_size(ws[3], options.stride[1], pad_w, options.dilation[1], xs[3]);
+    let geometry = Geometry::new(x.layout().shape(), &ws, out_h, out_w, options);
+    let channels_out = ws[0];
+    let (spatial_out, row_len) = (geometry.spatial_out(), geometry.row_len());
+    let out_sample_len = channels_out * spatial_out;
+    let x_data: &[f32] = x.storage();
+    let w_taps = weight_taps_last(weight.storage(), channels_out, geometry.c_in, ws[2] * ws[3]);
+    let b_data: Option<&[f32]> = bias.as_ref().map(|b| b.storage());
+    let per_sample = spatial_out * (row_len + channels_out);
+    let chunk_samples = (FORWARD_CHUNK_FLOATS / per_sample.max(1)).clamp(1, batch.max(1));
+
+    let compute = |out: &mut [f32], samples: core::ops::Range<usize>| {
+        let chunk = chunk_samples.min(samples.len()).max(1);
+        let hwc_len = geometry.hwc_len();
+        let (cols_len, result_len) = (
+            chunk * spatial_out * row_len,
+            channels_out * chunk * spatial_out,
+        );
+        // Every element read is written first (gather, product).
+        super::scratch::with_scratch(hwc_len + cols_len, result_len, |a, result| {
+            let (hwc, cols) = a.split_at_mut(hwc_len);
+            let mut first = samples.start;
+            while first < samples.end {
+                let last = (first + chunk).min(samples.end);
+                let rows = (last - first) * spatial_out;
+                for b in first..last {
+                    let dst =
+                        &mut cols[(b - first) * spatial_out * row_len..][..spatial_out * row_len];
+                    geometry.gather(x_data, b, hwc, dst);
+                }
+                let one_sample = last - first == 1;
+                let dst: &mut [f32] = if one_sample {
+                    // Written straight into out[first], over its bias.
+                    let dst =
+                        &mut out[(first - samples.start) * out_sample_len..][..out_sample_len];
+                    for (co, row) in dst.chunks_mut(spatial_out).enumerate() {
+                        row.fill(b_data.map_or(0.0, |b| b[co]));
+                    }
+                    dst
+                } else {
+                    &mut result[..channels_out * rows]
+                };
+                // dst[c_out, rows] (+)= W'[c_out, row_len] @ colsᵀ[row_len, rows]
+                unsafe {
+                    crate::ops::gemm_dispatch::gemm(
+                        channels_out,
+                        rows,
+                        row_len,
+                        dst.as_mut_ptr(),
+                        1,
+                        rows as isize,
+                        one_sample && b_data.is_some(),
+                        w_taps.as_ptr(),
+                        1,
+                        row_len as isize,
+                        cols.as_ptr(),
+                        row_len as isize,
+                        1,
+                        1.0f32,
+                        1.0f32,
+                        false,
+                        false,
+                        false,
+                        gemm::Parallelism::None,
+                    );
+                }
+                if !one_sample {
+                    // out[b, co, p] = result[co, (b, p)] + bias
+                    for co in 0..channels_out {
+                        let shift = b_data.map_or(0.0, |b| b[co]);
+                        for b in first..last {
+                            let src =
+                                &result[co * rows + (b - first) * spatial_out..][..spatial_out];
+                            let dst = &mut out
+                                [(b - samples.start) * out_sample_len + co * spatial_out..]
+                                [..spatial_out];
+                            for (d, s) in dst.iter_mut().zip(src) {
+                                *d = s + shift;
+                            }
+                        }
+                    }
+                }
+                first = last;
+            }
+        });
+    };
+
+    let mut out = vec![0.0f32; batch * out_sample_len];
+    for_sample_ranges(&mut out, batch, out_sample_len, |first, chunk| {
+        compute(chunk, first..first + chunk.len() / out_sample_len)
+    });
+    FlexTensor::new(
+        Bytes::from_elems(out),
+        Layout::contiguous(Shape::from(vec![batch, channels_out, out_h, out_w])),
+        DType::F32,
+    )
+}
+
+/// Weight gradient. x: [batch, c_in, h, w], grad: [batch, c_out, out_h, out_w]
+/// -> [c_out, c_in, kh, kw] (`weight_shape`)
+pub fn weight_backward(
+    x: FlexTensor,
+    weight_shape: &Shape,
+    output_grad: FlexTensor,
+    options: &ConvOptions<2>,
+) -> FlexTensor {
+    let x = x.to_contiguous();
+    let grad = output_grad.to_contiguous();
+    let batch = x.layout().shape()[0];
+    let gs = grad.layout().shape().clone();
+    let (channels_out, out_h, out_w) = (gs[1], gs[2], gs[3]);
+    let geometry = Geometry::new(x.layout().shape(), weight_shape, out_h, out_w, options);
+    let (spatial_out, row_len) = (geometry.spatial_out(), geometry.row_len());
+    let (x_data, g_data): (&[f32], &[f32]) = (x.storage(), grad.storage());
+    let per_sample = spatial_out * row_len;
+    let chunk_samples = (WEIGHT_CHUNK_FLOATS / per_sample.max(1)).clamp(1, batch.max(1));
+    let len = channels_out * row_len;
+
+    // dW'[c_out, row_len] over a contiguous range of samples.
+    let accumulate = |samples: core::ops::Range<usize>| -> Vec<f32> {
+        let mut acc = vec![0.0f32; len];
+        let chunk = chunk_samples.min(samples.len()).max(1);
+        let hwc_len = geometry.hwc_len();
+        let (cols_len, grad_len) = (chunk * per_sample, channels_out * chunk * spatial_out);
+        // Every element read is written first (gather, copies).
+        super::scratch::with_scratch(hwc_len + cols_len, grad_len, |a, grad_chunk| {
+            let (hwc, cols) = a.split_at_mut(hwc_len);
+            let mut first = samples.start;
+            while first < samples.end {
+                let last = (first + chunk).min(samples.end);
+                let rows = (last - first) * spatial_out;
+                for b in first..last {
+                    geometry.gather(
+                        x_data,
+                        b,
+                        hwc,
+                        &mut cols[(b - first) * per_sample..][..per_sample],
+                    );
+                }
+                // grad_chunk[co, (b, p)] = grad[b, co, p]
+                for co in 0..channels_out {
+                    for b in first..last {
+                        grad_chunk[co * rows + (b - first) * spatial_out..][..spatial_out]
+                            .copy_from_slice(
+                                &g_data[(b * channels_out + co) * spatial_out..][..spatial_out],
+                            );
+                    }
+                }
+                // acc[c_out, row_len] += grad_chunk[c_out, rows] @ cols[rows, row_len]
+                unsafe {
+                    crate::ops::gemm_dispatch::gemm(
+                        channels_out,
+                        row_len,
+                        rows,
+                        acc.as_mut_ptr(),
+                        1,
+                        row_len as isize,
+                        true,
+                        grad_chunk.as_ptr(),
+                        1,
+                        rows as isize,
+                        cols.as_ptr(),
+                        1,
+                        row_len as isize,
+                        1.0f32,
+                        1.0f32,
+                        false,
+                        false,
+                        false,
+                        gemm::Parallelism::None,
+                    );
+                }
+                first = last;
+            }
+        });
+        acc
+    };
+
+    #[cfg(feature = "rayon")]
+    let acc = {
+        use rayon::prelude::*;
+        let workers = rayon::current_num_threads().clamp(1, batch.max(1));
+        let per = batch.div_ceil(workers).max(1);
+        let partials: Vec<Vec<f32>> = (0..workers)
+            .into_par_iter()
+            .map(|w| accumulate((w * per).min(batch)..((w + 1) * per).min(batch)))
+            .collect();
+        let mut total = vec![0.0f32; len];
+        for partial in partials {
+            for (t, v) in total.iter_mut().zip(&partial) {
+                *t += v;
+            }
+        }
+        total
+    };
+    #[cfg(not(feature = "rayon"))]
+    let acc = accumulate(0..batch);
+
+    // dW[co, c, t] = dW'[co, (t, c)]
+    let (c_in, taps) = (geometry.c_in, geometry.kernel_h * geometry.kernel_w);
+    let mut dw = vec![0.0f32; len];
+    for co in 0..channels_out {
+        for t in 0..taps {
+            for c in 0..c_in {
+                dw[(co * c_in + c) * taps + t] = acc[(co * taps + t) * c_in + c];
+            }
+        }
+    }
+    FlexTensor::new(
+        Bytes::from_elems(dw),
+        Layout::contiguous(weight_shape.clone()),
+        DType::F32,
+    )
+}
