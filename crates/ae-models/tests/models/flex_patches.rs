@@ -50,7 +50,7 @@ fn conv2d_values_and_gradients_match_the_generic_path() {
     // case with at least 16 input channels and one group also takes patch 12 (forward and
     // weight gradient, channels-last), the one with dilation 2 its tap-by-tap gather.
     type Case = ([usize; 4], [usize; 4], usize, usize, usize, usize);
-    let cases: [Case; 26] = [
+    let cases: [Case; 27] = [
         ([3, 1, 32, 32], [6, 1, 5, 5], 1, 0, 1, 1), // LeNet conv1 (patch 9, 5x5)
         ([3, 6, 14, 14], [16, 6, 5, 5], 1, 0, 1, 1), // LeNet conv2
         ([2, 3, 32, 32], [64, 3, 3, 3], 2, 1, 1, 1), // conv AE encoder, stride 2

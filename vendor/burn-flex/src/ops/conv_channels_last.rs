@@ -74,6 +74,63 @@ pub(crate) fn weight_taps_last(w: &[f32], c_out: usize, c_in: usize, taps: usize
     w_taps
 }
 
+/// `dst[j · dst_stride + i] = src[i · src_stride + j]` for `i < rows`, `j < cols`: a transposition
+/// between planes and pixels (NCHW rows of `cols` pixels and channels-last pixels of `rows`
+/// channels, or back), in 4 × 4 blocks through SSE registers on x86-64 (scalar elsewhere and at
+/// the edges). Element for element a copy, so the result is the same on every path.
+pub(crate) fn transpose(
+    src: &[f32],
+    src_stride: usize,
+    dst: &mut [f32],
+    dst_stride: usize,
+    rows: usize,
+    cols: usize,
+) {
+    if rows == 0 || cols == 0 {
+        return;
+    }
+    // Every index below is within these bounds (checked once, here).
+    assert!(src.len() >= (rows - 1) * src_stride + cols);
+    assert!(dst.len() >= (cols - 1) * dst_stride + rows);
+    // The blocks of 4 × 4 that go through registers (none off x86-64).
+    let (full_rows, full_cols) = if cfg!(target_arch = "x86_64") {
+        (rows - rows % 4, cols - cols % 4)
+    } else {
+        (0, 0)
+    };
+    #[cfg(target_arch = "x86_64")]
+    for i in (0..full_rows).step_by(4) {
+        for j in (0..full_cols).step_by(4) {
+            // SAFETY: SSE2 is part of x86-64; the four loads read src[(i + r) · src_stride + j..][..4]
+            // and the four stores write dst[(j + c) · dst_stride + i..][..4], all within the
+            // bounds asserted above since i + 3 < rows and j + 3 < cols.
+            unsafe {
+                use core::arch::x86_64::*;
+                let s = src.as_ptr().add(i * src_stride + j);
+                let r0 = _mm_loadu_ps(s);
+                let r1 = _mm_loadu_ps(s.add(src_stride));
+                let r2 = _mm_loadu_ps(s.add(2 * src_stride));
+                let r3 = _mm_loadu_ps(s.add(3 * src_stride));
+                let t0 = _mm_unpacklo_ps(r0, r1);
+                let t1 = _mm_unpacklo_ps(r2, r3);
+                let t2 = _mm_unpackhi_ps(r0, r1);
+                let t3 = _mm_unpackhi_ps(r2, r3);
+                let d = dst.as_mut_ptr().add(j * dst_stride + i);
+                _mm_storeu_ps(d, _mm_movelh_ps(t0, t1));
+                _mm_storeu_ps(d.add(dst_stride), _mm_movehl_ps(t1, t0));
+                _mm_storeu_ps(d.add(2 * dst_stride), _mm_movelh_ps(t2, t3));
+                _mm_storeu_ps(d.add(3 * dst_stride), _mm_movehl_ps(t3, t2));
+            }
+        }
+    }
+    for i in 0..rows {
+        let j0 = if i < full_rows { full_cols } else { 0 };
+        for j in j0..cols {
+            dst[j * dst_stride + i] = src[i * src_stride + j];
+        }
+    }
+}
+
 /// The sizes of one convolution and its channels-last patch matrix.
 #[derive(Clone, Copy)]
 struct Geometry {
@@ -145,21 +202,12 @@ impl Geometry {
             out_w,
         } = *self;
         let (plane, wp) = (in_h * in_w, self.padded_w());
-        // hwc[(ih + pad_h), (iw + pad_w), c] = x[b, c, ih, iw], zeros around, in blocks of 16
-        // channels (16 input rows read at a time, one contiguous run written).
+        // hwc[(ih + pad_h), (iw + pad_w), c] = x[b, c, ih, iw], zeros around.
         hwc.fill(0.0);
         let sample = &x[b * c_in * plane..][..c_in * plane];
-        for c0 in (0..c_in).step_by(16) {
-            let c1 = (c0 + 16).min(c_in);
-            for ih in 0..in_h {
-                let dst_row = &mut hwc[((ih + pad[0]) * wp + pad[1]) * c_in..][..in_w * c_in];
-                for iw in 0..in_w {
-                    let pixel = &mut dst_row[iw * c_in..][..c_in];
-                    for c in c0..c1 {
-                        pixel[c] = sample[c * plane + ih * in_w + iw];
-                    }
-                }
-            }
+        for ih in 0..in_h {
+            let dst_row = &mut hwc[((ih + pad[0]) * wp + pad[1]) * c_in..][..in_w * c_in];
+            transpose(&sample[ih * in_w..], plane, dst_row, c_in, c_in, in_w);
         }
         // cols[(oh, ow), (kh, kw, :)] = hwc[oh·s + kh·d, ow·s + kw·d, :]
         let row_len = self.row_len();

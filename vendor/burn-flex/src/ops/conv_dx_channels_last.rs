@@ -14,7 +14,8 @@
 //!   `c_in` input channels;
 //! - each such vector is added onto the channels-last input gradient `dx_hwc[b, ih, iw, :]` of
 //!   the pixel the tap read (a contiguous add of `c_in` floats that vectorizes);
-//! - the chunk's `dx_hwc` is transposed into the NCHW output.
+//! - the chunk's `dx_hwc` is transposed into the NCHW output (in 4 × 4 blocks, patch 12's
+//!   `transpose`).
 //!
 //! One group, f32, symmetric padding, any stride and dilation, at least
 //! [`MIN_IN_CHANNELS`] input channels (with fewer the vectors are too short; patch 3 keeps
@@ -166,20 +167,12 @@ pub fn x_backward(
                         }
                     }
                 }
-                // dx[b, c, p] = dx_hwc[b, p, c], in blocks of 16 channels.
+                // dx[b, c, p] = dx_hwc[b, p, c]
                 let offset = (first - samples.start) * sample_len;
                 for b in 0..n {
                     let src = &dx_hwc[b * sample_len..][..sample_len];
                     let dst = &mut dx[offset + b * sample_len..][..sample_len];
-                    for c0 in (0..channels_in).step_by(16) {
-                        let c1 = (c0 + 16).min(channels_in);
-                        for p in 0..plane {
-                            let pixel = &src[p * channels_in..][..channels_in];
-                            for c in c0..c1 {
-                                dst[c * plane + p] = pixel[c];
-                            }
-                        }
-                    }
+                    super::conv_channels_last::transpose(src, channels_in, dst, plane, plane, channels_in);
                 }
                 first = last;
             }
