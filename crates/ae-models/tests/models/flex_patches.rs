@@ -81,6 +81,7 @@ fn conv2d_values_and_gradients_match_the_generic_path() {
         // a chunk, so each worker takes two chunks):
         ([9, 256, 16, 16], [16, 256, 3, 3], 1, 1, 1, 1),
         ([2, 32, 8, 8], [8, 16, 3, 3], 1, 1, 1, 2), // groups: patch 3
+        ([2, 18, 7, 6], [5, 18, 3, 3], 1, 1, 1, 1), // 18 channels: patch 12's transposition edges
     ];
     for (x_shape, w_shape, stride, padding, dilation, groups) in cases {
         let options = ConvOptions::new([stride; 2], [padding; 2], [dilation; 2], groups);
