@@ -1,59 +1,24 @@
 //! The fused leaky ReLU against Burn's `activation::leaky_relu`: values and input gradients,
 //! bit for bit, on flex (fused) and ndarray (the plain graph), and a hand-computed case.
 
-use ae_kernels::{fused_calls, leaky_relu};
+mod common;
+
+use ae_kernels::leaky_relu;
 use burn::tensor::activation;
-use burn::tensor::{Device, Distribution, Tensor, TensorData};
+use burn::tensor::{Device, Tensor};
 
-fn values<const D: usize>(tensor: Tensor<D>) -> Vec<f32> {
-    tensor.into_data().try_to_vec().expect("f32 values")
-}
+use common::{assert_fused_matches_plain, values};
 
-/// Output and input gradient of `layer` for `sum(output * upstream)`, the input also used by
-/// a second branch (`input * 3`), so that the fused pass must not overwrite what the graph
-/// still holds.
-fn run(
-    layer: impl Fn(Tensor<4>) -> Tensor<4>,
-    device: &Device,
-    input: &TensorData,
-    upstream: &TensorData,
-) -> (Vec<f32>, Vec<f32>) {
-    let input = Tensor::<4>::from_data(input.clone(), device).require_grad();
-    let output = layer(input.clone()) + input.clone() * 3.0;
-    let grads = (output.clone() * Tensor::from_data(upstream.clone(), device))
-        .sum()
-        .backward();
-    (
-        values(output),
-        values(input.grad(&grads).expect("input gradient")),
-    )
-}
-
+/// The fused and the plain leaky ReLU, the input also used by a second branch (`input * 3`),
+/// so that the fused pass must not overwrite what the graph still holds.
 fn compare(device: &Device, shape: [usize; 4], slope: f64) {
-    let host = Device::flex();
-    // Values on a coarse grid, so that exact zeros (the kink) are among them.
-    let input = Tensor::<4>::random(shape, Distribution::Uniform(-4.0, 4.0), &host)
-        .round()
-        .into_data();
-    let upstream = Tensor::<4>::random(shape, Distribution::Normal(0.0, 1.0), &host).into_data();
-    let calls = fused_calls();
-    let fused = run(
-        |x| leaky_relu(x, slope),
-        &device.clone().autodiff(),
-        &input,
-        &upstream,
+    assert_fused_matches_plain(
+        device,
+        shape,
+        shape,
+        |x| leaky_relu(x.clone(), slope) + x * 3.0,
+        |x| activation::leaky_relu(x.clone(), slope) + x * 3.0,
     );
-    if *device == Device::flex() {
-        assert!(fused_calls() > calls, "flex took the plain graph");
-    }
-    let plain = run(
-        |x| activation::leaky_relu(x, slope),
-        &device.clone().autodiff(),
-        &input,
-        &upstream,
-    );
-    assert_eq!(fused.0, plain.0, "{shape:?}: outputs differ");
-    assert_eq!(fused.1, plain.1, "{shape:?}: input gradients differ");
 }
 
 #[test]

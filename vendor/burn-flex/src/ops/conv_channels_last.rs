@@ -30,7 +30,7 @@ use burn_backend::ops::conv::calculate_conv_output_size;
 use burn_std::{Bytes, Shape};
 
 use super::conv_dx_channels_last::MIN_IN_CHANNELS;
-use super::sample_ranges::for_sample_ranges;
+use super::sample_ranges::{for_sample_ranges, sum_over_sample_ranges};
 use crate::{FlexTensor, Layout};
 
 /// Floats per chunk of samples in the forward pass: the patch matrix and the product (1 MB,
@@ -127,6 +127,25 @@ pub(crate) fn transpose(
         let j0 = if i < full_rows { full_cols } else { 0 };
         for j in j0..cols {
             dst[j * dst_stride + i] = src[i * src_stride + j];
+        }
+    }
+}
+
+/// `chunk[co, (b - first, p)] = grad[b, co, p]` for the samples `first..last` of an NCHW output
+/// gradient with `c_out` planes of `spatial` values: the chunk's gradient as one matrix with a
+/// row per output channel (patches 10 and 12).
+pub(crate) fn group_output_grad(
+    grad: &[f32],
+    c_out: usize,
+    spatial: usize,
+    samples: core::ops::Range<usize>,
+    chunk: &mut [f32],
+) {
+    let rows = samples.len() * spatial;
+    for co in 0..c_out {
+        for b in samples.clone() {
+            chunk[co * rows + (b - samples.start) * spatial..][..spatial]
+                .copy_from_slice(&grad[(b * c_out + co) * spatial..][..spatial]);
         }
     }
 }
@@ -391,15 +410,7 @@ pub fn weight_backward(
                         &mut cols[(b - first) * per_sample..][..per_sample],
                     );
                 }
-                // grad_chunk[co, (b, p)] = grad[b, co, p]
-                for co in 0..channels_out {
-                    for b in first..last {
-                        grad_chunk[co * rows + (b - first) * spatial_out..][..spatial_out]
-                            .copy_from_slice(
-                                &g_data[(b * channels_out + co) * spatial_out..][..spatial_out],
-                            );
-                    }
-                }
+                group_output_grad(g_data, channels_out, spatial_out, first..last, grad_chunk);
                 // acc[c_out, row_len] += grad_chunk[c_out, rows] @ cols[rows, row_len]
                 unsafe {
                     crate::ops::gemm_dispatch::gemm(
@@ -430,25 +441,7 @@ pub fn weight_backward(
         acc
     };
 
-    #[cfg(feature = "rayon")]
-    let acc = {
-        use rayon::prelude::*;
-        let workers = rayon::current_num_threads().clamp(1, batch.max(1));
-        let per = batch.div_ceil(workers).max(1);
-        let partials: Vec<Vec<f32>> = (0..workers)
-            .into_par_iter()
-            .map(|w| accumulate((w * per).min(batch)..((w + 1) * per).min(batch)))
-            .collect();
-        let mut total = vec![0.0f32; len];
-        for partial in partials {
-            for (t, v) in total.iter_mut().zip(&partial) {
-                *t += v;
-            }
-        }
-        total
-    };
-    #[cfg(not(feature = "rayon"))]
-    let acc = accumulate(0..batch);
+    let acc = sum_over_sample_ranges(batch, len, accumulate);
 
     // dW[co, c, t] = dW'[co, (t, c)]
     let (c_in, taps) = (geometry.c_in, geometry.kernel_h * geometry.kernel_w);

@@ -107,14 +107,13 @@ pub fn x_backward(
                 let n = last - first;
                 let rows = n * spatial_out;
                 // grad_chunk[co, (b, oh, ow)]
-                for co in 0..channels_out {
-                    for b in first..last {
-                        let src = (b * channels_out + co) * spatial_out;
-                        let dst = co * rows + (b - first) * spatial_out;
-                        grad_chunk[dst..dst + spatial_out]
-                            .copy_from_slice(&g_data[src..src + spatial_out]);
-                    }
-                }
+                super::conv_channels_last::group_output_grad(
+                    g_data,
+                    channels_out,
+                    spatial_out,
+                    first..last,
+                    grad_chunk,
+                );
                 // cols[rows, row_len] = grad_chunkᵀ[rows, c_out] @ W'[c_out, row_len]
                 unsafe {
                     crate::ops::gemm_dispatch::gemm(

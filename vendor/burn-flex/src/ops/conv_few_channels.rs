@@ -22,7 +22,7 @@ use burn_backend::DType;
 use burn_backend::ops::ConvOptions;
 use burn_std::{Bytes, Shape};
 
-use super::sample_ranges::for_sample_ranges;
+use super::sample_ranges::{for_sample_ranges, sum_over_sample_ranges};
 use crate::{FlexTensor, Layout};
 
 /// At most this many output channels take this path (measured: PATCHES.md, patch 9).
@@ -348,25 +348,7 @@ pub fn weight_backward(
         acc
     };
 
-    #[cfg(feature = "rayon")]
-    let acc = {
-        use rayon::prelude::*;
-        let workers = rayon::current_num_threads().clamp(1, batch.max(1));
-        let per = batch.div_ceil(workers).max(1);
-        let partials: Vec<Vec<f32>> = (0..workers)
-            .into_par_iter()
-            .map(|w| accumulate((w * per).min(batch)..((w + 1) * per).min(batch)))
-            .collect();
-        let mut total = vec![0.0f32; len];
-        for partial in partials {
-            for (t, v) in total.iter_mut().zip(&partial) {
-                *t += v;
-            }
-        }
-        total
-    };
-    #[cfg(not(feature = "rayon"))]
-    let acc = accumulate(0..batch);
+    let acc = sum_over_sample_ranges(batch, len, accumulate);
 
     FlexTensor::new(
         Bytes::from_elems(acc),

@@ -27,3 +27,35 @@ pub(crate) fn for_sample_ranges(
     #[cfg(not(feature = "rayon"))]
     f(0, out);
 }
+
+/// Sums `accumulate(samples)` (a vector of `len` floats) over rayon's workers, each taking a
+/// contiguous range of `batch` samples (the split of [`for_sample_ranges`]), the partials added
+/// in worker order onto zeros. Shared by the weight gradients of patches 9 and 12.
+pub(crate) fn sum_over_sample_ranges(
+    batch: usize,
+    len: usize,
+    accumulate: impl Fn(core::ops::Range<usize>) -> alloc::vec::Vec<f32> + Sync + Send,
+) -> alloc::vec::Vec<f32> {
+    #[cfg(feature = "rayon")]
+    {
+        use rayon::prelude::*;
+        let workers = rayon::current_num_threads().clamp(1, batch.max(1));
+        let per = batch.div_ceil(workers).max(1);
+        let partials: alloc::vec::Vec<alloc::vec::Vec<f32>> = (0..workers)
+            .into_par_iter()
+            .map(|w| accumulate((w * per).min(batch)..((w + 1) * per).min(batch)))
+            .collect();
+        let mut total = alloc::vec![0.0f32; len];
+        for partial in partials {
+            for (t, v) in total.iter_mut().zip(&partial) {
+                *t += v;
+            }
+        }
+        total
+    }
+    #[cfg(not(feature = "rayon"))]
+    {
+        let _ = len;
+        accumulate(0..batch)
+    }
+}
