@@ -19,8 +19,10 @@
 # per stage the median training-loop time per epoch (ae: the run's metrics.json `seconds`,
 # batching, shuffling, loss read-back and progress included, evaluation excluded; PyTorch: the
 # notebook's DataLoader loop with `loss.item()` every step, EPOCH_LOADER=index for slicing a
-# permutation instead), each against its steps' sum (steps per epoch × median step), and the
-# test pass of each epoch (ae: `ae bench`'s eval_s; PyTorch: its `no_grad` pass); then the
+# permutation instead), each against its steps' sum (steps per epoch × median step, from another
+# process, so the ratio carries both processes' noise) and against the time inside its own steps
+# (`in-loop`: ae's metrics.json `step_seconds`, torch_epochs.py's `in_loop_step_s`; measured in the
+# loop itself, so it is what the loop adds and nothing else), and the test pass of each epoch (ae: `ae bench`'s eval_s; PyTorch: its `no_grad` pass); then the
 # whole training loop (all 30 epochs) of each repeat and their ratio. EPOCHS=0 skips it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -139,31 +141,35 @@ for r in range(1, repeats + 1):
     for i, b in enumerate(bench):
         secs = [e["seconds"] for e in epochs if e["stage"] == i + 1]
         steps = max(e["steps"] for e in epochs if e["stage"] == i + 1)
+        in_steps = [e.get("step_seconds", 0.0) for e in epochs if e["stage"] == i + 1]
         st = dict(name=b["stage"], loop=med(secs), total=sum(secs), sum=steps * b["step_median_s"],
-                  eval=b["eval_s"])
+                  in_loop=sum(secs) / max(sum(in_steps), 1e-12), eval=b["eval_s"])
         if torch:
             t = torch[i]
             st.update(t_loop=med(t["train_loop_s"]), t_total=sum(t["train_loop_s"]),
-                      t_sum=t["steps_per_epoch"] * t["step_median_s"], t_eval=med(t["eval_s"]))
+                      t_sum=t["steps_per_epoch"] * t["step_median_s"], t_eval=med(t["eval_s"]),
+                      t_in_loop=sum(t["train_loop_s"]) / max(sum(t["in_loop_step_s"]), 1e-12))
         stages.append(st)
     runs.append(stages)
 print()
 print(f"stacked-mnist, whole epochs: median over {repeats} repeat(s) of each stage's median epoch"
       + (f"; PyTorch loader: {loader}" if live else "; PyTorch not timed live"))
-hdr = (f"{'stage':34} {'ae loop s':>9} {'ae steps':>8} {'ae/steps':>8} {'torch loop':>10} "
-       f"{'torch steps':>11} {'t/steps':>7} {'loop ratio':>10} {'ae eval ms':>10} "
-       f"{'torch eval':>10} {'eval ratio':>10}")
+hdr = (f"{'stage':34} {'ae loop s':>9} {'ae steps':>8} {'ae/steps':>8} {'ae/in-loop':>10} "
+       f"{'torch loop':>10} {'torch steps':>11} {'t/steps':>7} {'t/in-loop':>9} {'loop ratio':>10} "
+       f"{'ae eval ms':>10} {'torch eval':>10} {'eval ratio':>10}")
 print(hdr)
 print("-" * len(hdr))
 for i, st in enumerate(runs[0]):
     v = lambda k: med([run[i][k] for run in runs])  # noqa: E731
-    line = f"{st['name'][:34]:34} {v('loop'):>9.3f} {v('sum'):>8.3f} {v('loop') / v('sum'):>8.2f}"
+    line = (f"{st['name'][:34]:34} {v('loop'):>9.3f} {v('sum'):>8.3f} {v('loop') / v('sum'):>8.2f}"
+            f" {v('in_loop'):>10.3f}")
     if live:
         line += (f" {v('t_loop'):>10.3f} {v('t_sum'):>11.3f} {v('t_loop') / v('t_sum'):>7.2f}"
-                 f" {v('loop') / v('t_loop'):>10.2f} {v('eval') * 1e3:>10.1f}"
+                 f" {v('t_in_loop'):>9.3f} {v('loop') / v('t_loop'):>10.2f} {v('eval') * 1e3:>10.1f}"
                  f" {v('t_eval') * 1e3:>10.1f} {v('eval') / v('t_eval'):>10.2f}")
     else:
-        line += f" {'-':>10} {'-':>11} {'-':>7} {'-':>10} {v('eval') * 1e3:>10.1f} {'-':>10} {'-':>10}"
+        line += (f" {'-':>10} {'-':>11} {'-':>7} {'-':>9} {'-':>10} {v('eval') * 1e3:>10.1f}"
+                 f" {'-':>10} {'-':>10}")
     print(line)
 for r, stages in enumerate(runs, 1):
     ae_total = sum(s["total"] for s in stages)

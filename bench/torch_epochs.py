@@ -20,9 +20,11 @@ batch_size=100, shuffle=True)`; `--loader index` draws a permutation and slices 
 loop (first `for` above) and the test pass are timed separately with `time.perf_counter`, as
 bench/torch_steps.py times a step; before the epochs, the median of `--steps` steps on a
 fixed batch after 3 warm-up steps is timed on a copy of the model (so the loop can be set
-against its steps' sum). Output: a JSON array, one row per stage:
+against its steps' sum); within the loop, the time from `zero_grad` to `step` of every step is
+summed too (`in_loop_step_s`), so the loop's own cost (loader, `loss.item()`) is measured in the
+same process, as `ae`'s metrics.json `step_seconds` measures it. Output: a JSON array, one row per stage:
 {recipe, stage_index, stage, batch, steps_per_epoch, step_median_s, train_loop_s: [per epoch],
-eval_s: [per epoch], train_loss: [...], test_loss: [...], test_accuracy: [...] | null, loader}.
+in_loop_step_s: [per epoch], eval_s: [per epoch], train_loss: [...], test_loss: [...], test_accuracy: [...] | null, loader}.
 """
 import argparse
 import copy
@@ -143,20 +145,23 @@ def main():
         step_s = time_steps(net, loss_of, optimiser, *fixed, args.steps)
         row = dict(recipe="stacked-mnist", stage_index=index, stage=stage, batch=args.batch,
                    steps_per_epoch=len(train_loader), step_median_s=step_s, loader=args.loader,
-                   train_loop_s=[], eval_s=[], train_loss=[], test_loss=[],
+                   train_loop_s=[], in_loop_step_s=[], eval_s=[], train_loss=[], test_loss=[],
                    test_accuracy=[] if classify else None)
         for _epoch in range(args.epochs):
             net.train()
-            running, seen = 0.0, 0
+            running, seen, in_steps = 0.0, 0, 0.0
             start = time.perf_counter()
             for x, y in train_loader:
+                step_start = time.perf_counter()
                 optimiser.zero_grad()
                 loss = loss_of(net, x, y)
                 loss.backward()
                 optimiser.step()
+                in_steps += time.perf_counter() - step_start
                 running += loss.item() * len(x)
                 seen += len(x)
             row["train_loop_s"].append(time.perf_counter() - start)
+            row["in_loop_step_s"].append(in_steps)
             row["train_loss"].append(running / seen)
             net.eval()
             start = time.perf_counter()

@@ -220,6 +220,7 @@ mod tests {
             train_samples: 8000,
             steps: 80,
             seconds: 0.5213,
+            step_seconds: 0.5,
         }
     }
 

@@ -7,7 +7,8 @@
 //!   reconstruction stage, `train_nll` / `test_nll` in a classification one), `accuracy/train`,
 //!   `accuracy/test`, `accuracy/test_mean_per_class`, `class_accuracy/<class>`, the code's
 //!   `code/inactive_fraction`, `code/mean_abs`, `code/mean_abs_noisy`, `optim/lr`, `run/stage`
-//!   and `time/epoch_seconds`, `time/images_per_second`: every value of
+//!   and `time/epoch_seconds`, `time/step_seconds` (its part inside the optimiser steps),
+//!   `time/images_per_second`: every value of
 //!   `ae_train::EpochRecord` a stage has ([`epoch_scalars`]). And the training loss as it is
 //!   read back, every `ae_train::CHECK_EVERY` steps, at the run's optimiser step count:
 //!   `steps/train_mse` or `steps/train_nll`.
@@ -183,6 +184,7 @@ pub fn epoch_scalars(r: &EpochRecord) -> Vec<(String, f64)> {
         ("optim/lr".into(), r.lr),
         ("run/stage".into(), r.stage as f64),
         ("time/epoch_seconds".into(), r.seconds),
+        ("time/step_seconds".into(), r.step_seconds),
     ];
     if r.seconds > 0.0 {
         out.push((

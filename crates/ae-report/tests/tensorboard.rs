@@ -100,6 +100,7 @@ fn tag_of(column: &str, kind: &str) -> Option<String> {
         "lr" => "optim/lr".into(),
         "stage" => "run/stage".into(),
         "seconds" => "time/epoch_seconds".into(),
+        "step_seconds" => "time/step_seconds".into(),
         c => {
             let class = c.strip_prefix("class_")?.strip_suffix("_accuracy")?;
             format!("class_accuracy/{class}")
@@ -142,9 +143,9 @@ fn assert_scalars_match_metrics(run_dir: &Path, log: &EventLog) {
             checked += 1;
         }
     }
-    // 3 epochs: losses, lr, stage, seconds; code statistics (2) and accuracies with the ten
-    // classes (1).
-    assert!(checked >= 3 * 5 + 2 * 2 + 13, "{checked} values checked");
+    // 3 epochs: losses, lr, stage, seconds, step seconds; code statistics (2) and accuracies
+    // with the ten classes (1).
+    assert!(checked >= 3 * 6 + 2 * 2 + 13, "{checked} values checked");
     // Nothing logged per epoch that metrics.csv does not hold, but the throughput.
     for tag in log.scalars.keys() {
         let known = rows.iter().any(|row| {

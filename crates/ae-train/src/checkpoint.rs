@@ -43,6 +43,9 @@ pub struct PartialEpoch {
     pub correct: u64,
     /// Training seconds so far.
     pub seconds: f64,
+    /// The part of them inside the optimiser steps (absent from checkpoints written before it).
+    #[serde(default)]
+    pub step_seconds: f64,
 }
 
 /// Where training stands, saved with each checkpoint.

@@ -147,6 +147,12 @@ pub struct EpochRecord {
     pub steps: usize,
     /// Wall seconds of the epoch's training loop (evaluation excluded).
     pub seconds: f64,
+    /// The part of `seconds` spent inside the optimiser steps (forward pass, backward pass,
+    /// update); the rest is the loop's own: batching, shuffling, noise, loss read-back and the
+    /// observers. On an asynchronous device (wgpu) a step returns before its work is done and the
+    /// wait shows up in the read-back instead. (0 in runs written before it existed.)
+    #[serde(default)]
+    pub step_seconds: f64,
 }
 
 impl EpochRecord {
@@ -194,6 +200,7 @@ pub fn csv_header(classes: usize) -> String {
         "train_samples",
         "steps",
         "seconds",
+        "step_seconds",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -233,6 +240,7 @@ pub fn csv_row(r: &EpochRecord, classes: usize) -> String {
         r.train_samples.to_string(),
         r.steps.to_string(),
         r.seconds.to_string(),
+        r.step_seconds.to_string(),
     ];
     let per_class = r.per_class_accuracy.clone().unwrap_or_default();
     cells.extend((0..classes).map(|c| opt(per_class.get(c).copied().flatten())));
@@ -313,6 +321,7 @@ mod tests {
             train_samples: 100,
             steps: 1,
             seconds: 0.25,
+            step_seconds: 0.2,
         };
         let header_cells = csv_header(10).split(',').count();
         let row = csv_row(&r, 10);

@@ -52,6 +52,7 @@ fn without_time(records: &[EpochRecord]) -> Vec<EpochRecord> {
         .cloned()
         .map(|mut r| {
             r.seconds = 0.0;
+            r.step_seconds = 0.0;
             r
         })
         .collect()
@@ -129,6 +130,16 @@ fn greedy_stacked_pipeline_learns_and_writes_a_complete_run_folder() {
     assert_eq!(e[4].global_epoch, 5);
     assert_eq!(e[4].train_samples, 8000);
     assert_eq!(e[4].steps, 80);
+    // Every epoch records the time inside its steps, a part of its loop's time.
+    for r in e {
+        assert!(
+            r.step_seconds > 0.0 && r.step_seconds <= r.seconds,
+            "epoch {}: {} s in steps of a {} s loop",
+            r.global_epoch,
+            r.step_seconds,
+            r.seconds
+        );
+    }
 
     check_run_folder(&summary);
 }

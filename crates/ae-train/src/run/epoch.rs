@@ -89,6 +89,7 @@ struct EpochSums {
     penalty_sum: f64,
     correct: u64,
     seconds: f64,
+    step_seconds: f64,
     latest_loss: Option<f64>,
 }
 
@@ -102,6 +103,7 @@ impl EpochSums {
             penalty_sum: f64::from_bits(p.penalty_sum_bits),
             correct: p.correct,
             seconds: p.seconds,
+            step_seconds: p.step_seconds,
             latest_loss: None,
         }
     }
@@ -114,6 +116,7 @@ impl EpochSums {
             penalty_sum_bits: self.penalty_sum.to_bits(),
             correct: self.correct,
             seconds: self.seconds,
+            step_seconds: self.step_seconds,
         }
     }
 }
@@ -163,10 +166,12 @@ impl Session {
             .enumerate()
             .skip(sums.steps_done)
         {
+            let step_started = Instant::now();
             let losses = net.losses(&batch, &spec)?;
             window.push(step, batch.len, &losses);
             let grads = GradientsParams::from_grads(losses.loss.backward(), &net);
             net = optim.step(lr_at(step), net, grads);
+            sums.step_seconds += step_started.elapsed().as_secs_f64();
             sums.steps_done = step + 1;
             self.total_steps += 1;
             self.steps_this_call += 1;
@@ -236,6 +241,7 @@ impl Session {
             train_samples: sums.samples,
             steps: sums.steps_done,
             seconds: sums.seconds,
+            step_seconds: sums.step_seconds,
         };
         self.history.push(record.clone());
 
