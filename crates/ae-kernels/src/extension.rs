@@ -293,3 +293,53 @@ impl<C: CheckpointStrategy> LeakyReluKernels for Autodiff<Flex, C> {
         }
     }
 }
+
+/// Bilinear ×2 upsampling in one pass each way, for flex and autodiff over flex.
+#[backend_extension(Flex, Autodiff)]
+pub trait UpsampleKernels: Backend {
+    /// PyTorch's `nn.Upsample(scale_factor=2, mode="bilinear", align_corners=...)`.
+    ///
+    /// input: `[batch, channels, h, w]` -> `[batch, channels, 2h, 2w]`
+    fn bilinear_upsample_2x(input: FloatTensor<Self>, align_corners: bool) -> FloatTensor<Self>;
+}
+
+impl UpsampleKernels for Flex {
+    fn bilinear_upsample_2x(input: FlexTensor, align_corners: bool) -> FlexTensor {
+        flex::bilinear_upsample_2x(input, align_corners)
+    }
+}
+
+/// The backward step of the upsampling: a function of the output gradient alone.
+#[derive(Debug)]
+struct BilinearUpsampleBackward {
+    align_corners: bool,
+}
+
+impl Backward<Flex, 1> for BilinearUpsampleBackward {
+    type State = ();
+
+    fn backward(
+        self,
+        ops: Ops<Self::State, 1>,
+        grads: &mut Gradients,
+        _checkpointer: &mut Checkpointer,
+    ) {
+        let [node_input] = ops.parents;
+        let grad = grads.consume::<Flex>(&ops.node);
+        if let Some(node) = node_input {
+            let dx = flex::bilinear_upsample_2x_backward(grad, self.align_corners);
+            grads.register::<Flex>(node.id, dx);
+        }
+    }
+}
+
+impl<C: CheckpointStrategy> UpsampleKernels for Autodiff<Flex, C> {
+    fn bilinear_upsample_2x(input: FloatTensor<Self>, align_corners: bool) -> FloatTensor<Self> {
+        let step = BilinearUpsampleBackward { align_corners };
+        let prep = step.prepare::<C>([input.node()]).compute_bound();
+        prep.stateless(flex::bilinear_upsample_2x(
+            input.into_primitive(),
+            align_corners,
+        ))
+    }
+}

@@ -19,12 +19,14 @@ mod flex;
 mod leaky_relu;
 mod optimizer;
 mod pool;
+mod upsample;
 
 pub use activation::FusedActivation;
 pub use dense::{dense, dense_unfused};
 pub use leaky_relu::leaky_relu;
 pub use optimizer::{AdamSettings, SgdSettings, adam_step, sgd_momentum_step, sgd_step};
 pub use pool::{relu_max_pool_2x2, relu_max_pool_2x2_unfused};
+pub use upsample::{bilinear_2x_weights, bilinear_upsample_2x};
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};

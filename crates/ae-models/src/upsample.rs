@@ -41,35 +41,41 @@ impl Upsampling {
     }
 }
 
-/// How ×2 upsampling is computed. Both give the same values (to float rounding) in every
-/// [`Upsampling`] mode. Serialises as `"burn"` / `"portable"`.
+/// How ×2 upsampling is computed. All give the same values (to float rounding) in every
+/// [`Upsampling`] mode. Serialises as `"burn"` / `"portable"` / `"fused"`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(crate = "burn::serde", rename_all = "kebab-case")]
 pub enum UpsampleImplementation {
-    /// Burn's own `interpolate`. Fastest on flex, which has its backward pass in all three
-    /// modes; ndarray and the GPU backends lack the bilinear backward (Burn 0.22.1 panics
-    /// there when training).
+    /// Burn's own `interpolate`. Fastest on flex for nearest, whose backward pass flex has;
+    /// ndarray and the GPU backends lack the bilinear backward (Burn 0.22.1 panics there when
+    /// training).
     Burn,
     /// Built from operations whose gradients every backend has: separable interpolation
     /// matrices for the bilinear modes (`out = A_h · X · A_wᵀ`, two matmuls), a reshape and
     /// broadcast for nearest.
     Portable,
+    /// `ae_kernels::bilinear_upsample_2x` for the bilinear modes: one pass over memory each
+    /// way on flex (Burn's `interpolate` elsewhere, which only flex can differentiate); nearest
+    /// as [`UpsampleImplementation::Burn`].
+    Fused,
 }
 
 impl UpsampleImplementation {
     /// The implementation to use for `mode` on `device` (with or without autodiff): on flex
-    /// Burn's kernel for bilinear and nearest, the portable one for bilinear with
-    /// `align_corners`; the portable one on every other backend.
+    /// the fused kernel for the bilinear modes and Burn's kernel for nearest (the portable
+    /// graph for all three when `AE_KERNELS=off`); the portable one on every other backend.
     ///
-    /// Measured on flex (`cargo run --release -p ae-train --example upsample_timing`, batch
-    /// 200, the decoder's three upsamplings, forward + backward, 2 cores): bilinear 246 ms
-    /// Burn / 176 ms portable, with `align_corners` 217 / 185 ms, nearest 45 / 87 ms. So only
-    /// nearest uses Burn's kernel on flex (bilinear did until issue 21; the two agree within
-    /// 1e-5, which moved the conv recipes' results in their last digits only).
+    /// Measured on flex (`cargo run --release -p ae-train --example upsample_timing -- 2000`,
+    /// the decoder's three upsamplings at batch 2000, 2 cores, 2026-12-03; forward, then
+    /// forward + backward of `sum(upsample(x) * w)`, whose product and sum take about 240 ms of
+    /// each second figure): bilinear 830 / 1,891 ms Burn, 245 / 906 ms portable, 92 / 456 ms
+    /// fused; with `align_corners` 839 / 2,127, 271 / 1,027 and 126 / 457 ms; nearest 89 / 330
+    /// ms Burn, 112 / 486 ms portable.
     pub fn for_device(device: &Device, mode: Upsampling) -> UpsampleImplementation {
         let on_flex = device.clone().without_autodiff() == Device::flex();
         match mode {
             Upsampling::Nearest if on_flex => UpsampleImplementation::Burn,
+            _ if ae_kernels::fused_on(device) => UpsampleImplementation::Fused,
             _ => UpsampleImplementation::Portable,
         }
     }
@@ -100,6 +106,13 @@ pub fn upsample_2x(
         UpsampleImplementation::Portable => match mode {
             Upsampling::Nearest => nearest_portable(input),
             bilinear => bilinear_portable(input, bilinear == Upsampling::BilinearAlignCorners),
+        },
+        UpsampleImplementation::Fused => match mode {
+            Upsampling::Nearest => upsample_2x(input, mode, UpsampleImplementation::Burn),
+            bilinear => ae_kernels::bilinear_upsample_2x(
+                input,
+                bilinear == Upsampling::BilinearAlignCorners,
+            ),
         },
     }
 }
@@ -199,10 +212,10 @@ pub(crate) fn on_cpu_backend(device: &Device) -> bool {
 }
 
 /// `A_nᵀ` for ×2 linear interpolation of `n` samples, shape `[n, 2n]`: column `o` holds the
-/// weights of output sample `o` (see [`bilinear_2x_weights`]).
+/// weights of output sample `o` (see [`ae_kernels::bilinear_2x_weights`]).
 fn interpolation_matrix_transposed(n: usize, align_corners: bool, device: &Device) -> Tensor<2> {
     let mut weights = vec![0.0f32; n * 2 * n];
-    for (output, weight_pair) in bilinear_2x_weights(n, align_corners)
+    for (output, weight_pair) in ae_kernels::bilinear_2x_weights(n, align_corners)
         .into_iter()
         .enumerate()
     {
@@ -211,23 +224,4 @@ fn interpolation_matrix_transposed(n: usize, align_corners: bool, device: &Devic
         }
     }
     Tensor::from_data(TensorData::new(weights, [n, 2 * n]), device)
-}
-
-/// For each of the `2n` output samples, its two (source index, weight) pairs, at PyTorch's
-/// source coordinate: `max((o + 0.5) / 2 - 0.5, 0)` with `align_corners = false`,
-/// `o · (n - 1) / (2n - 1)` with `align_corners = true`.
-fn bilinear_2x_weights(n: usize, align_corners: bool) -> Vec<[(usize, f32); 2]> {
-    (0..2 * n)
-        .map(|output| {
-            let source = if align_corners {
-                output as f64 * (n as f64 - 1.0) / (2.0 * n as f64 - 1.0)
-            } else {
-                ((output as f64 + 0.5) / 2.0 - 0.5).max(0.0)
-            };
-            let lower = (source.floor() as usize).min(n - 1);
-            let upper = (lower + 1).min(n - 1);
-            let fraction = (source - lower as f64) as f32;
-            [(lower, 1.0 - fraction), (upper, fraction)]
-        })
-        .collect()
 }

@@ -3,12 +3,16 @@
 //! With `conv`, the convolutions of LeNet-5 and of the conv autoencoder instead, each layer's
 //! forward pass and both gradients at the recipes' batch sizes (or `--batch N`).
 //!
-//!     cargo run --release -p ae-train --example op_timing [-- ndarray] [conv [--batch N] [--only NAME]]
+//!     cargo run --release -p ae-train --example op_timing [-- ndarray] [conv [--batch N] [--only NAME] [--runs N]]
 //!
-//! `--only NAME` times the layers whose name contains NAME (e.g. `--only enc`).
+//! `--only NAME` times the layers whose name contains NAME (e.g. `--only enc`); `--runs N` times
+//! each convolution N times (for a profile in which the timed calls outweigh the set-up).
 //!
-//! Prints the median of 50 runs after 5 warm-up runs (convolutions: 5 after 1), GFLOP/s and,
-//! for convolutions, the share of the 1024³ product's rate measured in the same process.
+//! Prints the median of 50 runs after 5 warm-up runs (convolutions: 5, or `--runs`, after 1), GFLOP/s and,
+//! for convolutions, the share of the 1024³ product's rate measured in the same process and the
+//! op's fewest bytes (operands read once, result written once) per second against a large
+//! copy's rate: an op bound by memory shows in the second share, not the first. The input
+//! gradient of a model's first layer is timed but marked: a training step does not run it.
 
 use std::time::Instant;
 
@@ -58,20 +62,24 @@ fn main() {
         Device::flex()
     };
     if args.iter().any(|a| a == "conv") {
-        let batch = args
-            .iter()
-            .position(|a| a == "--batch")
-            .and_then(|i| args.get(i + 1))
-            .map(|b| {
-                b.parse::<usize>()
-                    .expect("--batch N: a positive whole number")
-            });
+        let number = |flag: &str| {
+            args.iter()
+                .position(|a| a == flag)
+                .and_then(|i| args.get(i + 1))
+                .map(|b| {
+                    b.parse::<usize>()
+                        .ok()
+                        .filter(|&n| n > 0)
+                        .unwrap_or_else(|| panic!("{flag} N: a positive whole number, not {b:?}"))
+                })
+        };
+        let (batch, runs) = (number("--batch"), number("--runs").unwrap_or(5));
         let only = args
             .iter()
             .position(|a| a == "--only")
             .and_then(|i| args.get(i + 1))
             .cloned();
-        conv_ops(&device, !ndarray, batch, only.as_deref());
+        conv_ops(&device, !ndarray, batch, runs, only.as_deref());
         return;
     }
     let (b, i, h) = (100usize, 784usize, 400usize);
@@ -157,6 +165,9 @@ struct ConvLayer {
     kernel: usize,
     stride: usize,
     padding: usize,
+    /// The model's first layer: its input is the data, which needs no gradient, so a training
+    /// step never runs its input gradient (Burn's autodiff skips it).
+    first: bool,
 }
 
 const CONV_LAYERS: [ConvLayer; 9] = [
@@ -169,6 +180,7 @@ const CONV_LAYERS: [ConvLayer; 9] = [
         kernel: 5,
         stride: 1,
         padding: 0,
+        first: true,
     },
     ConvLayer {
         name: "LeNet conv2 6->16 5x5, 14x14",
@@ -179,6 +191,7 @@ const CONV_LAYERS: [ConvLayer; 9] = [
         kernel: 5,
         stride: 1,
         padding: 0,
+        first: false,
     },
     ConvLayer {
         name: "conv AE enc1 1->64 /2, 32x32",
@@ -189,6 +202,7 @@ const CONV_LAYERS: [ConvLayer; 9] = [
         kernel: 3,
         stride: 2,
         padding: 1,
+        first: true,
     },
     ConvLayer {
         name: "conv AE enc2 64->128 /2, 16x16",
@@ -199,6 +213,7 @@ const CONV_LAYERS: [ConvLayer; 9] = [
         kernel: 3,
         stride: 2,
         padding: 1,
+        first: false,
     },
     ConvLayer {
         name: "conv AE enc3 128->128 /2, 8x8",
@@ -209,6 +224,7 @@ const CONV_LAYERS: [ConvLayer; 9] = [
         kernel: 3,
         stride: 2,
         padding: 1,
+        first: false,
     },
     ConvLayer {
         name: "conv AE dec1 128->128, 4x4",
@@ -219,6 +235,7 @@ const CONV_LAYERS: [ConvLayer; 9] = [
         kernel: 3,
         stride: 1,
         padding: 1,
+        first: false,
     },
     ConvLayer {
         name: "conv AE dec2 128->64, 8x8",
@@ -229,6 +246,7 @@ const CONV_LAYERS: [ConvLayer; 9] = [
         kernel: 3,
         stride: 1,
         padding: 1,
+        first: false,
     },
     ConvLayer {
         name: "conv AE dec3 64->64, 16x16",
@@ -239,6 +257,7 @@ const CONV_LAYERS: [ConvLayer; 9] = [
         kernel: 3,
         stride: 1,
         padding: 1,
+        first: false,
     },
     ConvLayer {
         name: "conv AE dec4 64->1, 32x32",
@@ -249,12 +268,13 @@ const CONV_LAYERS: [ConvLayer; 9] = [
         kernel: 3,
         stride: 1,
         padding: 1,
+        first: false,
     },
 ];
 
 /// Forward, input gradient and weight gradient of every layer of [`CONV_LAYERS`] (those whose
 /// name contains `only`, when given).
-fn conv_ops(device: &Device, flex: bool, batch: Option<usize>, only: Option<&str>) {
+fn conv_ops(device: &Device, flex: bool, batch: Option<usize>, runs: usize, only: Option<&str>) {
     use burn::tensor::module::{conv2d, conv2d_weight_backward};
     use burn::tensor::ops::ConvOptions;
 
@@ -262,12 +282,18 @@ fn conv_ops(device: &Device, flex: bool, batch: Option<usize>, only: Option<&str
     let a = Tensor::<2>::random([n, n], Distribution::Default, device);
     let roof_ms = median_ms_of(device, 3, 15, || drop(a.clone().matmul(a.clone())));
     let roof = 2.0 * (n * n * n) as f64 / roof_ms / 1e6;
-    println!("roof: 1024^3 f32 product {roof:.1} GFLOP/s");
+    let bandwidth = copy_bandwidth_gbs();
     println!(
-        "{:<34} {:>6} {:>10} {:>8} {:>5}",
-        "layer · op", "batch", "ms", "GFLOP/s", "roof"
+        "roof: 1024^3 f32 product {roof:.1} GFLOP/s; memory: a 256 MiB copy {bandwidth:.1} GB/s \
+         (read + written)"
     );
+    println!(
+        "{:<34} {:>6} {:>10} {:>8} {:>5} {:>7} {:>5}",
+        "layer · op", "batch", "ms", "GFLOP/s", "roof", "GB/s", "copy"
+    );
+    // (ms, FLOP) of every op, and of those a training step runs.
     let mut total = (0.0, 0.0);
+    let mut in_step = (0.0, 0.0);
     for layer in CONV_LAYERS
         .iter()
         .filter(|layer| only.is_none_or(|only| layer.name.contains(only)))
@@ -291,7 +317,7 @@ fn conv_ops(device: &Device, flex: bool, batch: Option<usize>, only: Option<&str
         let macs =
             (batch * layer.c_out * out_h * out_w * layer.c_in * layer.kernel * layer.kernel) as f64;
 
-        let forward = median_ms_of(device, 1, 5, || {
+        let forward = median_ms_of(device, 1, runs, || {
             drop(conv2d(
                 x.clone(),
                 w.clone(),
@@ -299,7 +325,7 @@ fn conv_ops(device: &Device, flex: bool, batch: Option<usize>, only: Option<&str
                 options.clone(),
             ))
         });
-        let weight_grad = median_ms_of(device, 1, 5, || {
+        let weight_grad = median_ms_of(device, 1, runs, || {
             drop(conv2d_weight_backward(
                 x.clone(),
                 w.clone(),
@@ -318,7 +344,7 @@ fn conv_ops(device: &Device, flex: bool, batch: Option<usize>, only: Option<&str
                 on_flex(w.to_data()),
                 on_flex(g.to_data()),
             );
-            median_ms_of(device, 1, 5, || {
+            median_ms_of(device, 1, runs, || {
                 drop(Flex::conv2d_x_backward(
                     xf.clone(),
                     wf.clone(),
@@ -329,10 +355,21 @@ fn conv_ops(device: &Device, flex: bool, batch: Option<usize>, only: Option<&str
         } else {
             input_grad_through_autodiff(device, &x, &w, &b, &g, &options, forward)
         };
-        for (op, ms) in [
-            ("forward", forward),
-            ("input grad", input_grad),
-            ("weight grad", weight_grad),
+        // The fewest bytes each op can move: its operands read once, its result written once.
+        let floats = |dims: [usize; 4]| dims.iter().product::<usize>();
+        let (x_floats, w_floats, y_floats) = (floats(x.dims()), floats(w.dims()), floats(g.dims()));
+        for (op, ms, bytes) in [
+            ("forward", forward, 4 * (x_floats + w_floats + y_floats)),
+            (
+                "input grad",
+                input_grad,
+                4 * (y_floats + w_floats + x_floats),
+            ),
+            (
+                "weight grad",
+                weight_grad,
+                4 * (x_floats + y_floats + w_floats),
+            ),
         ] {
             if ms <= 0.0 {
                 println!(
@@ -343,20 +380,64 @@ fn conv_ops(device: &Device, flex: bool, batch: Option<usize>, only: Option<&str
                 continue;
             }
             let gflops = 2.0 * macs / ms / 1e6;
+            let gbs = bytes as f64 / ms / 1e6;
+            let skipped = layer.first && op == "input grad";
             println!(
-                "{:<34} {batch:>6} {ms:>10.2} {gflops:>8.1} {:>4.0}%",
+                "{:<34} {batch:>6} {ms:>10.2} {gflops:>8.1} {:>4.0}% {gbs:>7.1} {:>4.0}%{}",
                 format!("{} · {op}", layer.name),
-                100.0 * gflops / roof
+                100.0 * gflops / roof,
+                100.0 * gbs / bandwidth,
+                if skipped {
+                    "  (not in a training step)"
+                } else {
+                    ""
+                }
             );
             total.0 += ms;
             total.1 += 2.0 * macs;
+            if !skipped {
+                in_step.0 += ms;
+                in_step.1 += 2.0 * macs;
+            }
         }
     }
-    println!(
-        "all convolutions: {:.1} ms, {:.1} GFLOP/s",
-        total.0,
-        total.1 / total.0 / 1e6
-    );
+    for (what, (ms, flop)) in [
+        ("all convolutions", total),
+        ("those a training step runs", in_step),
+    ] {
+        let gflops = flop / ms / 1e6;
+        println!(
+            "{what}: {ms:.1} ms, {gflops:.1} GFLOP/s, {:.0}% of the roof",
+            100.0 * gflops / roof
+        );
+    }
+}
+
+/// The machine's memory bandwidth as the example's threads see it: a 256 MiB copy between two
+/// buffers already touched, split over the cores, bytes read plus bytes written per second
+/// (median of 9 after one untimed copy). A memory-bound op cannot beat it; memcpy's streaming
+/// stores skip the read of each destination line an ordinary store makes, so it is the
+/// optimistic bound.
+fn copy_bandwidth_gbs() -> f64 {
+    let n = 64usize << 20;
+    let src = vec![1.0f32; n];
+    let mut dst = vec![0.0f32; n];
+    let threads = std::thread::available_parallelism().map_or(1, |t| t.get());
+    let chunk = n.div_ceil(threads);
+    let mut times = Vec::new();
+    for i in 0..10 {
+        let started = Instant::now();
+        std::thread::scope(|s| {
+            for (d, c) in dst.chunks_mut(chunk).zip(src.chunks(chunk)) {
+                s.spawn(move || d.copy_from_slice(c));
+            }
+        });
+        if i > 0 {
+            times.push(started.elapsed().as_secs_f64());
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    2.0 * (n * 4) as f64 / times[times.len() / 2] / 1e9
 }
 
 /// The input gradient through autodiff, for backends whose op the example cannot call

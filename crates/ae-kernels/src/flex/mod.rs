@@ -1,8 +1,10 @@
 //! The flex kernels: f32 slices, one pass each, split over rayon's threads when large.
 
 mod pool;
+mod upsample;
 
 pub(crate) use pool::{relu_max_pool_2x2, relu_max_pool_2x2_backward};
+pub(crate) use upsample::{bilinear_upsample_2x, bilinear_upsample_2x_backward};
 
 use burn::backend::Flex;
 use burn::backend::ops::FloatTensorOps;

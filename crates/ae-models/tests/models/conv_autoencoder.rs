@@ -99,6 +99,7 @@ fn conv_autoencoder_forward_matches_naive_reference_with_both_upsample_implement
     for mode in [
         UpsampleImplementation::Burn,
         UpsampleImplementation::Portable,
+        UpsampleImplementation::Fused,
     ] {
         let ae = ae.clone().with_upsample_implementation(mode);
         let out = ae.reconstruct(input.clone());

@@ -8,9 +8,10 @@ use crate::common::{assert_close, device, ndarray, seeded_tensor, seeded_values,
 use crate::pytorch_common::{fixture, read_f32_tensors};
 use crate::reference::{self, Map};
 
-const IMPLEMENTATIONS: [UpsampleImplementation; 2] = [
+const IMPLEMENTATIONS: [UpsampleImplementation; 3] = [
     UpsampleImplementation::Burn,
     UpsampleImplementation::Portable,
+    UpsampleImplementation::Fused,
 ];
 
 /// PyTorch's outputs and input gradients, reproduced to this (max abs).
@@ -102,23 +103,20 @@ fn portable_input_gradients_match_pytorch_in_every_mode_and_backend() {
     }
 }
 
-/// flex trains with Burn's own kernels (`UpsampleImplementation::for_device`): their backward
-/// passes must be PyTorch's too.
+/// flex trains with the fused kernel (bilinear) and Burn's (nearest) (see
+/// `UpsampleImplementation::for_device`): their backward passes must be PyTorch's too, and so
+/// must Burn's bilinear backward, which `AE_KERNELS=off` does not use but a user may choose.
 #[test]
-fn burn_input_gradients_on_flex_match_pytorch_in_every_mode() {
+fn burn_and_fused_input_gradients_on_flex_match_pytorch_in_every_mode() {
     let fixture = pytorch_fixture();
     for case in PYTORCH_CASES {
         for mode in Upsampling::ALL {
             let want = expected(&fixture, &format!("{case}.{}.input_grad", mode.name()));
-            let got = input_gradient(
-                &fixture,
-                case,
-                mode,
-                UpsampleImplementation::Burn,
-                &Device::flex(),
-            );
-            let what = format!("{case} {mode:?} Burn gradient on flex");
-            assert_close(&got, &want, PYTORCH_TOLERANCE, &what);
+            for implementation in [UpsampleImplementation::Burn, UpsampleImplementation::Fused] {
+                let got = input_gradient(&fixture, case, mode, implementation, &Device::flex());
+                let what = format!("{case} {mode:?} {implementation:?} gradient on flex");
+                assert_close(&got, &want, PYTORCH_TOLERANCE, &what);
+            }
         }
     }
 }
@@ -169,7 +167,7 @@ fn portable_upsampling_matches_hand_computed_values() {
 }
 
 #[test]
-fn both_implementations_match_pytorch_bilinear_rule_on_non_square_maps() {
+fn every_implementation_matches_pytorch_bilinear_rule_on_non_square_maps() {
     let device = device();
     let input = seeded_tensor([2, 3, 4, 6], 7, -1.0, 1.0, &device);
     let flat: Vec<f64> = values(input.clone()).into_iter().map(f64::from).collect();
@@ -190,7 +188,7 @@ fn both_implementations_match_pytorch_bilinear_rule_on_non_square_maps() {
 }
 
 #[test]
-fn portable_equals_burn_interpolate_on_flex_at_the_decoders_shapes() {
+fn portable_and_fused_equal_burn_interpolate_on_flex_at_the_decoders_shapes() {
     let device = Device::flex();
     for (shape, seed) in [
         ([1, 1, 1, 1], 1),
@@ -201,14 +199,18 @@ fn portable_equals_burn_interpolate_on_flex_at_the_decoders_shapes() {
         let input = seeded_tensor(shape, seed, -2.0, 2.0, &device);
         for mode in Upsampling::ALL {
             let burn = upsample_2x(input.clone(), mode, UpsampleImplementation::Burn);
-            let portable = upsample_2x(input.clone(), mode, UpsampleImplementation::Portable);
             let burn: Vec<f64> = values(burn).into_iter().map(f64::from).collect();
-            assert_close(
-                &values(portable),
-                &burn,
-                1e-6,
-                &format!("{shape:?} {mode:?}"),
-            );
+            for other in [
+                UpsampleImplementation::Portable,
+                UpsampleImplementation::Fused,
+            ] {
+                assert_close(
+                    &values(upsample_2x(input.clone(), mode, other)),
+                    &burn,
+                    1e-6,
+                    &format!("{shape:?} {mode:?} {other:?}"),
+                );
+            }
         }
     }
 }
@@ -243,17 +245,23 @@ fn portable_upsampling_is_differentiable_on_ndarray_and_matches_flex_bilinear_ba
 }
 
 #[test]
-fn upsample_implementation_for_device_picks_burn_only_on_flex_where_it_is_faster() {
-    use UpsampleImplementation::{Burn, Portable};
+fn upsample_implementation_for_device_picks_kernels_only_on_flex_where_they_are_faster() {
+    use UpsampleImplementation::{Burn, Fused, Portable};
     use Upsampling::{Bilinear, BilinearAlignCorners, Nearest};
+    // `AE_KERNELS=off` (a way out should a kernel misbehave) leaves flex the portable graph.
+    let bilinear = if ae_kernels::enabled() {
+        Fused
+    } else {
+        Portable
+    };
     for device in [Device::flex(), Device::flex().autodiff()] {
         assert_eq!(
             UpsampleImplementation::for_device(&device, Bilinear),
-            Portable
+            bilinear
         );
         assert_eq!(UpsampleImplementation::for_device(&device, Nearest), Burn);
         let align = UpsampleImplementation::for_device(&device, BilinearAlignCorners);
-        assert_eq!(align, Portable);
+        assert_eq!(align, bilinear);
     }
     for device in [ndarray(), ndarray().autodiff()] {
         for mode in Upsampling::ALL {
@@ -277,6 +285,10 @@ fn upsampling_modes_and_implementations_serialise_in_kebab_case() {
     assert_eq!(
         serde_json::from_str::<UpsampleImplementation>("\"portable\"").unwrap(),
         UpsampleImplementation::Portable
+    );
+    assert_eq!(
+        serde_json::to_string(&UpsampleImplementation::Fused).unwrap(),
+        "\"fused\""
     );
 }
 
