@@ -7,9 +7,9 @@ mod common;
 use ae_kernels::{bilinear_upsample_2x, fused_calls};
 use burn::tensor::module::interpolate;
 use burn::tensor::ops::{InterpolateMode, InterpolateOptions};
-use burn::tensor::{Device, Distribution, Tensor, TensorData};
+use burn::tensor::{Device, Distribution, Tensor};
 
-use common::values;
+use common::{run, values};
 
 fn burn_upsample(input: Tensor<4>, align_corners: bool) -> Tensor<4> {
     let [_, _, h, w] = input.dims();
@@ -19,21 +19,6 @@ fn burn_upsample(input: Tensor<4>, align_corners: bool) -> Tensor<4> {
             .with_align_corners(align_corners)
             .with_output_size([2 * h, 2 * w]),
     )
-}
-
-/// Output and input gradient of `sum(upsample(x) * upstream)` on `device`.
-fn run(
-    upsample: impl Fn(Tensor<4>) -> Tensor<4>,
-    device: &Device,
-    input: &TensorData,
-    upstream: &TensorData,
-) -> (Vec<f32>, Vec<f32>) {
-    let x = Tensor::<4>::from_data(input.clone(), device).require_grad();
-    let y = upsample(x.clone());
-    let grads = (y.clone() * Tensor::from_data(upstream.clone(), device))
-        .sum()
-        .backward();
-    (values(y), values(x.grad(&grads).expect("input gradient")))
 }
 
 fn assert_close(got: &[f32], want: &[f32], tolerance: f32, what: &str) {
@@ -61,13 +46,13 @@ fn compare_on_flex(shape: [usize; 4]) {
     for align_corners in [false, true] {
         let calls = fused_calls();
         let fused = run(
-            |x| bilinear_upsample_2x(x, align_corners),
+            &|x| bilinear_upsample_2x(x, align_corners),
             &ad,
             &input,
             &upstream,
         );
         assert!(fused_calls() > calls, "flex took Burn's graph");
-        let plain = run(|x| burn_upsample(x, align_corners), &ad, &input, &upstream);
+        let plain = run(&|x| burn_upsample(x, align_corners), &ad, &input, &upstream);
         let what = format!("{shape:?}, align_corners {align_corners}");
         if align_corners {
             assert_close(&fused.0, &plain.0, 1e-6, &format!("{what}: outputs"));

@@ -9,7 +9,7 @@ pub fn values<const D: usize>(tensor: Tensor<D>) -> Vec<f32> {
 }
 
 /// Output and input gradient of `layer` for `sum(output * upstream)`.
-fn run(
+pub fn run(
     layer: &impl Fn(Tensor<4>) -> Tensor<4>,
     device: &Device,
     input: &TensorData,
@@ -30,6 +30,7 @@ fn run(
 /// zeros are among them) and an upstream gradient of `out_shape`, through autodiff on
 /// `device`: the same outputs and input gradients bit for bit, and on flex the fused kernel
 /// was called.
+#[allow(dead_code)] // Not every test file that includes this module uses it.
 pub fn assert_fused_matches_plain(
     device: &Device,
     shape: [usize; 4],
