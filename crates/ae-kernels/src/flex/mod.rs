@@ -328,3 +328,9 @@ pub(crate) fn adam_step(
 fn chunk_len(n: usize) -> usize {
     n.div_ceil(rayon::current_num_threads().max(1)).max(1)
 }
+
+/// The four sizes of a `[batch, channels, h, w]` tensor.
+fn dims(tensor: &FlexTensor) -> [usize; 4] {
+    let shape = tensor.layout().shape();
+    [shape[0], shape[1], shape[2], shape[3]]
+}

@@ -4,7 +4,7 @@ use burn::tensor::TensorData;
 use burn_flex::FlexTensor;
 use rayon::prelude::*;
 
-use super::contiguous;
+use super::{contiguous, dims};
 
 /// `max(0, max over each 2×2 window)` (ReLU and max commute); rows and columns past an even
 /// size are dropped, as PyTorch's floor mode does.
@@ -98,9 +98,4 @@ fn pool_plane<S: macerator::Simd>(out: &mut [f32], plane: &[f32], out_w: usize, 
             *value = t[0].max(t[1]).max(b[0]).max(b[1]).max(0.0);
         }
     }
-}
-
-fn dims(tensor: &FlexTensor) -> [usize; 4] {
-    let shape = tensor.layout().shape();
-    [shape[0], shape[1], shape[2], shape[3]]
 }

@@ -12,7 +12,7 @@ use burn::tensor::TensorData;
 use burn_flex::FlexTensor;
 use rayon::prelude::*;
 
-use super::contiguous;
+use super::{contiguous, dims};
 use crate::upsample::bilinear_2x_weights;
 
 /// Where one output sample reads: two sources and their weights (the second weight is 0 where
@@ -30,20 +30,16 @@ fn taps(n: usize, align_corners: bool) -> Vec<Tap> {
     bilinear_2x_weights(n, align_corners)
         .into_iter()
         .map(|[(lower, lower_weight), (upper, upper_weight)]| {
-            if lower == upper {
-                Tap {
-                    lower,
-                    upper,
-                    lower_weight: lower_weight + upper_weight,
-                    upper_weight: 0.0,
-                }
-            } else {
-                Tap {
-                    lower,
-                    upper,
-                    lower_weight,
-                    upper_weight,
-                }
+            let same = lower == upper;
+            Tap {
+                lower,
+                upper,
+                lower_weight: if same {
+                    lower_weight + upper_weight
+                } else {
+                    lower_weight
+                },
+                upper_weight: if same { 0.0 } else { upper_weight },
             }
         })
         .collect()
@@ -151,9 +147,4 @@ fn add_scaled<S: macerator::Simd>(acc: &mut [f32], row: &[f32], a: f32) {
     for (value, &r) in acc.iter_mut().zip(row) {
         *value += a * r;
     }
-}
-
-fn dims(tensor: &FlexTensor) -> [usize; 4] {
-    let shape = tensor.layout().shape();
-    [shape[0], shape[1], shape[2], shape[3]]
 }
