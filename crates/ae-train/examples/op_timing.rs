@@ -1,7 +1,8 @@
 //! Times the single operations a dense autoencoder's training step is made of, on Burn alone
 //! (no ae code in the loop): the minimal reproduction behind the README's performance notes.
-//! With `conv`, the convolutions of LeNet-5 and of the conv autoencoder instead, each layer's
-//! forward pass and both gradients at the recipes' batch sizes (or `--batch N`).
+//! With `conv`, the convolutions of LeNet-5 and of the conv autoencoder instead (and the first
+//! layer of the CIFAR-10 one, three input channels), each layer's forward pass and both
+//! gradients at the recipes' batch sizes (or `--batch N`).
 //!
 //!     cargo run --release -p ae-train --example op_timing [-- ndarray] [conv [--batch N] [--only NAME] [--runs N]]
 //!
@@ -170,7 +171,7 @@ struct ConvLayer {
     first: bool,
 }
 
-const CONV_LAYERS: [ConvLayer; 9] = [
+const CONV_LAYERS: [ConvLayer; 10] = [
     ConvLayer {
         name: "LeNet conv1 1->6 5x5, 32x32",
         batch: 100,
@@ -197,6 +198,17 @@ const CONV_LAYERS: [ConvLayer; 9] = [
         name: "conv AE enc1 1->64 /2, 32x32",
         batch: 2000,
         c_in: 1,
+        c_out: 64,
+        side: 32,
+        kernel: 3,
+        stride: 2,
+        padding: 1,
+        first: true,
+    },
+    ConvLayer {
+        name: "CIFAR AE enc1 3->64 /2, 32x32",
+        batch: 2000,
+        c_in: 3,
         c_out: 64,
         side: 32,
         kernel: 3,

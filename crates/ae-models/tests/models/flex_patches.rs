@@ -47,8 +47,10 @@ fn conv2d_values_and_gradients_match_the_generic_path() {
     // through patches 2 and 3 (gradients), 8 (forward: one sample per product, several, more
     // samples than a chunk), 9 (few output channels: 3x3 and 5x5 fused, other kernels), more
     // stride-2/3 and padding geometries for patch 3's input gradient and patch 10's; every
-    // case with at least 16 input channels and one group also takes patch 12 (forward and
-    // weight gradient, channels-last), the one with dilation 2 its tap-by-tap gather.
+    // case with one group whose kernel row over all input channels is 16 floats or more (16
+    // or more channels; LeNet conv2's 6 x 5, the 5x5 kernel on 5 channels, the 4x4 on 4) also
+    // takes patch 12 (forward and weight gradient, channels-last), the one with dilation 2
+    // and 16 channels its tap-by-tap gather.
     type Case = ([usize; 4], [usize; 4], usize, usize, usize, usize);
     let cases: [Case; 27] = [
         ([3, 1, 32, 32], [6, 1, 5, 5], 1, 0, 1, 1), // LeNet conv1 (patch 9, 5x5)
