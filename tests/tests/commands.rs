@@ -110,6 +110,17 @@ fn bench_json_has_one_row_per_recipe_and_stage() {
                 .starts_with("flex: BLAS "),
             "{row}"
         );
+        // On a CPU with AVX-512 the binary has OpenBLAS pick its AVX-512 kernels
+        // (`ae_blas::prefer_avx512_kernels`), so no OpenBLAS is refused for weaker ones.
+        if std::env::var_os("OPENBLAS_CORETYPE").is_none() {
+            assert!(
+                !row["matmul_library"]
+                    .as_str()
+                    .unwrap()
+                    .contains("on a CPU with AVX-512"),
+                "{row}"
+            );
+        }
         assert_eq!(row["batch"], 100);
         let (min, med, max) = (
             row["step_min_s"].as_f64().unwrap(),

@@ -36,6 +36,9 @@ fn main() -> ExitCode {
     failure::install_panic_hook();
     // Fresh pages for every tensor cost up to half a dense step (see ae_runtime::keep_freed_memory).
     ae_runtime::keep_freed_memory();
+    // Before any thread starts: an OpenBLAS too old for this CPU would pick kernels slower than
+    // the fallback (see ae_blas::prefer_avx512_kernels).
+    ae_blas::prefer_avx512_kernels();
     let cli = Cli::parse();
     let result = ae_runtime::on_compute_threads(move || match cli.command {
         None => train::run(TrainArgs::default_job()),

@@ -35,6 +35,8 @@ const SHAPES: &[(&str, usize, usize, usize, bool)] = &[
 
 #[allow(unsafe_code)]
 fn main() {
+    // As the binary does, before any thread starts.
+    ae_blas::prefer_avx512_kernels();
     let threads = rayon::current_num_threads();
     match library() {
         Some(lib) => println!("BLAS: {} — {}", lib.name(), ae_blas::status()),

@@ -11,7 +11,8 @@
 //!   unless it is an OpenBLAS that chose kernels without AVX-512 on a CPU with AVX-512
 //!   (Debian 12's OpenBLAS 0.3.21 does on CPUs newer than it): those are slower than the
 //!   fallback, so it is left alone and [`status`] says so (`OPENBLAS_CORETYPE=SkylakeX` in the
-//!   environment makes it choose right).
+//!   environment makes it choose right; [`prefer_avx512_kernels`], called first in `main`, sets
+//!   that on CPUs with AVX-512).
 //! * **Threads**: the library is put in single-threaded mode (`openblas_set_num_threads(1)`,
 //!   `bli_thread_set_num_threads(1)`) and [`sgemm`] splits large products into row or column
 //!   blocks over rayon's threads itself. The BLAS's own thread pools would otherwise spin
@@ -25,7 +26,7 @@ mod layout;
 mod library;
 
 pub use layout::{Operand, Output};
-pub use library::{DEFAULT_CANDIDATES, Library, library, status};
+pub use library::{DEFAULT_CANDIDATES, Library, library, prefer_avx512_kernels, status};
 
 /// Products smaller than this many multiply-adds run on one thread.
 pub const PARALLEL_MIN_MADDS: usize = 96 * 96 * 96;

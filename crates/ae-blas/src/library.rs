@@ -59,8 +59,55 @@ pub fn status() -> &'static str {
     &loaded().1
 }
 
+/// The process's BLAS and its status line, set on first use.
+static LIBRARY: OnceLock<(Option<Library>, String)> = OnceLock::new();
+
+/// The kernel set [`prefer_avx512_kernels`] names.
+const AVX512_CORETYPE: &str = "SkylakeX";
+
+/// Makes an OpenBLAS that this process loads later choose its AVX-512 kernels on a CPU with
+/// AVX-512, by setting `OPENBLAS_CORETYPE=SkylakeX` unless the variable is set already; returns
+/// whether it set it.
+///
+/// OpenBLAS picks its kernels when it is loaded, from the CPU's model number. Debian 12's 0.3.21
+/// does not know the models that came after it (seen 2026-12-08: Intel family 6 model 207, an
+/// Emerald Rapids Xeon) and picks its Prescott (SSE3) kernels, slower than the fallback, so that
+/// [`library`] leaves it alone: the dense steps then ran 10–25% slower than with SkylakeX's
+/// (`ae bench stacked-mnist`, four runs interleaved; the 1024³ product 149–158 GFLOP/s on the
+/// fallback, 279 through OpenBLAS). For f32 products OpenBLAS's Cooperlake and SapphireRapids
+/// kernel sets are SkylakeX's with bfloat16 kernels added, so naming SkylakeX loses nothing on
+/// the CPUs it knows.
+///
+/// Changing the environment is only sound while no other thread can read it, so this does
+/// nothing unless the process has one thread (Linux's `/proc/self/status`) and no BLAS has been
+/// loaded yet: call it first thing in `main`.
+pub fn prefer_avx512_kernels() -> bool {
+    if LIBRARY.get().is_some()
+        || std::env::var_os("OPENBLAS_CORETYPE").is_some()
+        || !cpu_has_avx512()
+        || !only_thread()
+    {
+        return false;
+    }
+    // SAFETY: the process has one thread (checked just above), so nothing reads the
+    // environment while it changes.
+    #[allow(unsafe_code)]
+    unsafe {
+        std::env::set_var("OPENBLAS_CORETYPE", AVX512_CORETYPE)
+    };
+    true
+}
+
+/// Whether the calling thread is the process's only one (Linux; `false` where it cannot tell).
+fn only_thread() -> bool {
+    std::fs::read_to_string("/proc/self/status").is_ok_and(|status| {
+        status
+            .lines()
+            .any(|line| line.split_whitespace().eq(["Threads:", "1"]))
+    })
+}
+
 fn loaded() -> &'static (Option<Library>, String) {
-    static LIBRARY: OnceLock<(Option<Library>, String)> = OnceLock::new();
     LIBRARY.get_or_init(|| {
         let (library, tried) = match std::env::var("AE_BLAS") {
             Ok(value) if value.eq_ignore_ascii_case("none") => {

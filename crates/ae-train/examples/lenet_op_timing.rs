@@ -33,6 +33,8 @@ fn mp() -> MaxPoolOptions<2> {
     }
 }
 fn main() {
+    // As the binary does, before any thread starts.
+    ae_blas::prefer_avx512_kernels();
     ae_runtime::keep_freed_memory();
     let d = Device::flex();
     let x = Tensor::<4>::random([100, 1, 32, 32], Distribution::Default, &d);

@@ -51,6 +51,8 @@ fn report(what: &str, ms: f64, flops: Option<f64>) {
 }
 
 fn main() {
+    // As the binary does, before any thread starts.
+    ae_blas::prefer_avx512_kernels();
     // `AE_GLIBC_DEFAULTS=1` keeps glibc's malloc defaults, to see what they cost.
     if std::env::var_os("AE_GLIBC_DEFAULTS").is_none() {
         ae_runtime::keep_freed_memory();
