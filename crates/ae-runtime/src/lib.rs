@@ -3,7 +3,7 @@
 //! What a process running `ae`'s training needs from the operating system, and nothing of
 //! training itself: glibc's memory thresholds ([`keep_freed_memory`]), a global allocator that
 //! keeps large freed blocks ([`LargeBlockCache`]), running the job on one of rayon's workers
-//! ([`on_compute_threads`]) and turning Ctrl-C / SIGTERM into a callback
+//! with another kept awake beside it ([`on_compute_threads`]) and turning Ctrl-C / SIGTERM into a callback
 //! ([`on_interrupt_signals`]; the binary passes one that requests `ae_train::Interrupt`).
 //!
 //! Depends on no crate of the workspace. With `ae-blas` (calls into the system BLAS) it is the

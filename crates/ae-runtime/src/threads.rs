@@ -11,8 +11,8 @@
 //! machine a halted vCPU) took about 13% of a dense step's samples (`perf`, 2026-12-08, Intel
 //! Xeon, 2 vCPUs). So while the job runs one other worker is kept awake, polling rayon's queues
 //! as OpenMP's threads (PyTorch's) spin between parallel regions: the default job's training
-//! 8.6–9.3 s → 6.7–8.1 s (four pairs interleaved), its user + system CPU time unchanged (14.9 s
-//! and 14.7 s), the conv autoencoder's step unchanged within the host's noise. It yields the
+//! 8.2–8.3 s → 6.3–6.7 s (two pairs interleaved, this version), its user + system CPU time
+//! unchanged (14–15 s), the conv autoencoder's step unchanged within the host's noise. It yields the
 //! core to any other thread between polls and naps after 2 ms without work. `AE_SPIN=0` turns
 //! it off.
 
